@@ -1,0 +1,49 @@
+"""Tenant API: facilities and rooms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from shisetsu.api.schemas import FacilitySchema
+from shisetsu.extensions import db
+from shisetsu.facilities.models import Facility
+from shisetsu.facilities.operations import list_facilities
+
+bp = Blueprint(
+    "api_facilities", __name__, url_prefix="/api/v1/<tenant>", description="Facilities and rooms"
+)
+
+
+def facility_dict(facility: Facility) -> dict[str, Any]:
+    """API shape of a facility and its active rooms."""
+    return {
+        "id": facility.id,
+        "code": facility.code,
+        "name": {"ja": facility.name_ja, "en": facility.name_en},
+        "kind": facility.kind,
+        "address": facility.address,
+        "rooms": [
+            {
+                "id": r.id,
+                "code": r.code,
+                "name": {"ja": r.name_ja, "en": r.name_en},
+                "capacity": r.capacity,
+                "area_m2": r.area_m2,
+                "equipment": r.equipment,
+                "slot_scheme": r.slot_scheme,
+                "sample": r.sample,
+            }
+            for r in facility.rooms
+            if r.active
+        ],
+    }
+
+
+@bp.get("/facilities")
+@bp.response(200, FacilitySchema(many=True))
+@bp.alt_response(404, schema="Error", description="Unknown tenant")
+def list_tenant_facilities() -> list[dict[str, Any]]:
+    """Facilities of one operator, with their rooms."""
+    return [facility_dict(f) for f in list_facilities(db.session())]

@@ -1,0 +1,55 @@
+"""Marshmallow schemas shared by the API (they also document it)."""
+
+from marshmallow import Schema, fields
+
+
+class LocalizedTextSchema(Schema):
+    """A text in Japanese and English."""
+
+    ja = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class ErrorDetailSchema(Schema):
+    """The inside of an error document."""
+
+    code = fields.String(required=True, metadata={"description": "Stable error code"})
+    message = fields.Nested(LocalizedTextSchema, required=True)
+    fields_ = fields.Dict(data_key="fields", required=False)
+
+
+class ErrorSchema(Schema):
+    """Every API error: ``{"error": {"code", "message": {"ja", "en"}}}``."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class TenantSchema(Schema):
+    """An operator served by this installation."""
+
+    slug = fields.String(required=True)
+    name = fields.Nested(LocalizedTextSchema, required=True)
+
+
+class RoomSchema(Schema):
+    """A bookable room."""
+
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.Nested(LocalizedTextSchema, required=True)
+    capacity = fields.Integer(required=True)
+    area_m2 = fields.Float(allow_none=True)
+    equipment = fields.List(fields.String(), required=True)
+    slot_scheme = fields.String(required=True)
+    sample = fields.Boolean(required=True)
+
+
+class FacilitySchema(Schema):
+    """A facility with its rooms."""
+
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.Nested(LocalizedTextSchema, required=True)
+    kind = fields.String(required=True)
+    address = fields.String(allow_none=True)
+    rooms = fields.List(fields.Nested(RoomSchema), required=True)

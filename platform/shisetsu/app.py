@@ -1,0 +1,49 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from shisetsu import api, i18n, security, tenancy_web
+from shisetsu.blueprints import register_blueprints
+from shisetsu.cli import register_cli
+from shisetsu.config import load_config
+from shisetsu.extensions import babel, csrf, db
+from shisetsu.observability.logging import init_request_logging
+from shisetsu.observability.sentry import init_sentry
+from shisetsu.paths import PROJECT_ROOT
+from shisetsu.tenancy.binding import install_session_hooks
+from shisetsu.tenancy.runtime import init_runtimes
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config → extensions → tenancy → blueprints → plugins → CLI → Sentry."""
+    instance = (overrides or {}).get("INSTANCE_PATH") or os.environ.get(
+        "SHISETSU_INSTANCE_PATH", str(PROJECT_ROOT / "instance")
+    )
+    app = Flask("shisetsu", instance_path=str(Path(instance).resolve()))
+    load_config(app, overrides)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    security.init_app(app)
+
+    install_session_hooks()
+    tenancy_web.init_app(app)
+
+    register_blueprints(app)
+    api.register(app)
+
+    init_runtimes(app)
+
+    register_cli(app)
+    init_request_logging(app)
+    init_sentry(app)
+    return app

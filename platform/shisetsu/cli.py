@@ -1,0 +1,40 @@
+"""The ``shisetsu`` console script: Flask's CLI with the app factory and our command groups."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from shisetsu.demo.cli import demo_cli
+from shisetsu.i18n import compile_catalogs
+from shisetsu.tenancy.cli import tenants_cli
+
+
+@click.group("i18n")
+def i18n_cli() -> None:
+    """Translation catalogues."""
+
+
+@i18n_cli.command("compile")
+def compile_command() -> None:
+    """Compile messages.po files whose .mo is missing or stale."""
+    written = compile_catalogs()
+    click.echo(f"compiled {len(written)} catalogue(s)")
+
+
+def register_cli(app: Flask) -> None:
+    """Attach every command group to the app (also reachable as ``flask --app wsgi``)."""
+    for group in (tenants_cli, demo_cli, i18n_cli):
+        app.cli.add_command(group)
+
+
+def _create_app() -> Flask:
+    from shisetsu.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Shisetsu: public-facility booking for several operators."""

@@ -1,0 +1,85 @@
+"""Configuration: TOML files in config/, then SHISETSU_* environment variables, then overrides."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from shisetsu.paths import CONFIG_DIR, PROJECT_ROOT
+
+DEFAULT_SECRET_KEY = "dev-insecure-secret-key"  # noqa: S105 (the value production refuses)
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says what to change."""
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    """Fill ``app.config`` in the documented order and check it."""
+    env = (overrides or {}).get("ENV_NAME") or os.environ.get("SHISETSU_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"SHISETSU_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}.")
+    for name in ("defaults", env):
+        app.config.update(_read_toml(CONFIG_DIR / f"{name}.toml"))
+    app.config.from_prefixed_env("SHISETSU")
+    if os.environ.get("SENTRY_DSN"):
+        app.config["SENTRY_DSN"] = os.environ["SENTRY_DSN"]
+    app.config.update(overrides or {})
+    _derive(app)
+    _check(app)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _derive(app: Flask) -> None:
+    """Turn the short settings into the ones the extensions read."""
+    cfg = app.config
+    instance = Path(app.instance_path)
+    tenants_dir = Path(cfg["TENANTS_DIR"])
+    cfg["TENANTS_DIR"] = tenants_dir if tenants_dir.is_absolute() else PROJECT_ROOT / tenants_dir
+    url = cfg.get("DATABASE_URL") or f"sqlite:///{instance / 'platform.db'}"
+    cfg["DATABASE_URL"] = url
+    cfg["SQLALCHEMY_DATABASE_URI"] = url
+    cfg["DATABASE_ADMIN_URL"] = cfg.get("DATABASE_ADMIN_URL") or url
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        # Platform tables carry schema "platform"; in the platform file they live in main.
+        options["execution_options"] = {"schema_translate_map": {"platform": None}}
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
+    if cfg.get("ENV_NAME") == "production":
+        cfg.setdefault("SESSION_COOKIE_SECURE", True)
+
+
+def _check(app: Flask) -> None:
+    cfg = app.config
+    if cfg["ENV_NAME"] == "production":
+        if not cfg.get("SECRET_KEY") or cfg["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+            raise ConfigError(
+                "Refusing to start in production with the default secret key: "
+                "set SHISETSU_SECRET_KEY to a long random value "
+                '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+            )
+        if str(cfg["DATABASE_URL"]).startswith("sqlite"):
+            raise ConfigError(
+                "Refusing to start in production on SQLite: set SHISETSU_DATABASE_URL "
+                "to a postgresql+psycopg:// URL."
+            )
+    url = str(cfg["DATABASE_URL"])
+    if not (url.startswith("sqlite") or url.startswith("postgresql+psycopg://")):
+        raise ConfigError(
+            "SHISETSU_DATABASE_URL must be empty (SQLite) or start with postgresql+psycopg://"
+        )

@@ -1,0 +1,1 @@
+"""Synthetic demo data (never real personal data)."""

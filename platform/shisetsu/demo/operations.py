@@ -1,0 +1,35 @@
+"""Seeding the demo: both shipped tenants with their facilities (synthetic data only)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from flask import Flask
+
+from shisetsu.tenancy import provisioning
+
+DEMO_TENANTS = ("regasu", "genkikan")
+
+Progress = Callable[[str, Iterable[Any]], AbstractContextManager[Iterable[Any]]]
+
+
+def seed(app: Flask, only: str | None = None, progress: Progress | None = None) -> list[str]:
+    """Create or refresh the demo tenants; returns one summary line per tenant."""
+    provisioning.migrate_platform(app)
+    existing = {t.slug: t for t in provisioning.list_tenants(app)}
+    slugs = [s for s in DEMO_TENANTS if only in (None, s)]
+    report = []
+    items: AbstractContextManager[Iterable[Any]]
+    items = progress("Seeding demo tenants", slugs) if progress else nullcontext(slugs)
+    with items as bar:
+        for slug in bar:
+            if slug in existing:
+                provisioning.migrate_tenant(app, existing[slug])
+                s = provisioning.sync_tenant(app, existing[slug])
+                report.append(f"{slug}: up to date ({s.added} facilities/rooms added)")
+            else:
+                created = provisioning.create_tenant(app, slug)
+                report.append(f"{slug}: created ({created.facilities.added} facilities/rooms)")
+    return report

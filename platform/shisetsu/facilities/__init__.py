@@ -1,0 +1,1 @@
+"""Facilities and rooms of a tenant, seeded from its tenant.toml."""

@@ -1,0 +1,74 @@
+"""Reading and syncing facilities; no Flask request objects here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from shisetsu.facilities.models import Facility, Room
+from shisetsu.tenancy.config import TenantConfig
+
+
+@dataclass
+class SyncSummary:
+    """What a sync changed, for the CLI's final summary."""
+
+    added: int = 0
+    updated: int = 0
+    deactivated: int = 0
+
+
+def list_facilities(session: Session) -> list[Facility]:
+    """Active facilities with their rooms, in the operator's order."""
+    stmt = (
+        sa.select(Facility)
+        .where(Facility.active.is_(True))
+        .options(selectinload(Facility.rooms))
+        .order_by(Facility.position, Facility.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def sync_facilities(session: Session, config: TenantConfig) -> SyncSummary:
+    """Make the facility and room rows match ``config``; removed ones are deactivated.
+
+    Rows are deactivated rather than deleted because bookings will refer to them.
+    """
+    summary = SyncSummary()
+    existing = {f.code: f for f in session.scalars(sa.select(Facility))}
+    seen: set[str] = set()
+    for position, fc in enumerate(config.facilities):
+        seen.add(fc.code)
+        facility = existing.get(fc.code)
+        if facility is None:
+            facility = Facility(code=fc.code)
+            session.add(facility)
+            summary.added += 1
+        else:
+            summary.updated += 1
+        facility.name_ja, facility.name_en = fc.name.ja, fc.name.en
+        facility.kind, facility.address = fc.kind, fc.address
+        facility.position, facility.active = position, True
+        rooms = {r.code: r for r in facility.rooms}
+        for room_position, rc in enumerate(fc.rooms):
+            room = rooms.pop(rc.code, None)
+            if room is None:
+                room = Room(code=rc.code)
+                facility.rooms.append(room)
+                summary.added += 1
+            room.name_ja, room.name_en = rc.name.ja, rc.name.en
+            room.capacity, room.area_m2 = rc.capacity, rc.area_m2
+            room.equipment, room.slot_scheme = list(rc.equipment), rc.slot_scheme
+            room.sample, room.position, room.active = rc.sample, room_position, True
+        for leftover in rooms.values():
+            if leftover.active:
+                leftover.active = False
+                summary.deactivated += 1
+    for code, facility in existing.items():
+        if code not in seen and facility.active:
+            facility.active = False
+            summary.deactivated += 1
+    session.flush()
+    return summary

@@ -1,0 +1,52 @@
+"""Language: Japanese by default, English complete; the choice is kept in a cookie."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+
+from shisetsu.paths import PACKAGE_DIR
+
+LANG_COOKIE = "lang"
+TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
+
+
+def select_locale() -> str:
+    """The cookie's language when it is one we serve, else Japanese."""
+    chosen = request.cookies.get(LANG_COOKIE, "")
+    default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return chosen if chosen in current_app.config["LANGUAGES"] else default
+
+
+def current_locale() -> str:
+    """The language of the current request as a plain string ("ja" or "en")."""
+    locale = get_locale()
+    return locale.language if locale else "ja"
+
+
+def init_app(app: Flask) -> None:
+    """Expose the language helpers to templates."""
+
+    @app.context_processor
+    def _language_context() -> dict[str, Any]:
+        return {"lang": current_locale(), "languages": app.config["LANGUAGES"]}
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+    """Compile every messages.po whose .mo is missing or older; returns what was written."""
+    written = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as fh:
+            catalog = read_po(fh)
+        with mo_path.open("wb") as fh:
+            write_mo(fh, catalog)
+        written.append(mo_path)
+    return written

@@ -1,0 +1,1 @@
+"""Operational observability: error reporting and structured request logs."""

@@ -1,0 +1,1 @@
+"""The portal: choose an operator; language switch; health check."""

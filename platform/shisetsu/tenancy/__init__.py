@@ -1,0 +1,1 @@
+"""Tenancy: the tenant registry, per-tenant schemas/files, binding and provisioning."""

@@ -1,0 +1,249 @@
+"""Creating, migrating and syncing tenants: the platform operator's work, run from the CLI.
+
+Creating a tenant is all-or-nothing: on PostgreSQL role, schema, tables, facilities and the
+registry row are made in one transaction (PostgreSQL DDL is transactional); on SQLite the
+tenant file is removed again if any later step fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from shisetsu.facilities.operations import SyncSummary, sync_facilities
+from shisetsu.plugins.host import PluginConfigError, build_plugin_manager
+from shisetsu.tenancy import migrate
+from shisetsu.tenancy.config import TenantConfig, TenantConfigError, load_tenant_config
+from shisetsu.tenancy.engines import (
+    dispose_tenant_engines,
+    is_postgres,
+    platform_sqlite_path,
+    sqlite_engine,
+    tenant_sqlite_path,
+)
+from shisetsu.tenancy.models import Tenant
+from shisetsu.tenancy.names import role_name, role_prefix, schema_name, validate_slug
+
+TENANT_DML = "SELECT, INSERT, UPDATE, DELETE"
+
+
+class ProvisioningError(RuntimeError):
+    """A tenant operation was refused; nothing was changed."""
+
+
+@dataclass
+class CreatedTenant:
+    """Result of :func:`create_tenant`."""
+
+    tenant: Tenant
+    facilities: SyncSummary
+
+
+def default_config_path(app: Flask, slug: str) -> Path:
+    """``tenants/<slug>/tenant.toml`` under the configured tenants folder."""
+    return Path(app.config["TENANTS_DIR"]) / slug / "tenant.toml"
+
+
+def load_checked_config(path: Path, slug: str | None = None) -> TenantConfig:
+    """Load a tenant.toml and build its plugins once, so a broken file fails early."""
+    config = load_tenant_config(path)
+    if slug is not None and config.slug != slug:
+        raise TenantConfigError(str(path), "slug", f"is {config.slug!r}, expected {slug!r}")
+    try:
+        build_plugin_manager(config.plugins)
+    except PluginConfigError as exc:
+        raise TenantConfigError(str(path), exc.key, exc.reason) from exc
+    return config
+
+
+@contextmanager
+def admin_connection(app: Flask) -> Iterator[sa.Connection]:
+    """One transaction on the owner connection (migrations, DDL, registry writes)."""
+    url = app.config["DATABASE_ADMIN_URL"]
+    if is_postgres(app):
+        engine = sa.create_engine(url)
+    else:
+        path = platform_sqlite_path(app)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sqlite_engine(path).execution_options(schema_translate_map={"platform": None})
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def migrate_platform(app: Flask) -> None:
+    """Create/upgrade the shared platform schema."""
+    with admin_connection(app) as conn:
+        if is_postgres(app):
+            conn.exec_driver_sql("CREATE SCHEMA IF NOT EXISTS platform")
+        migrate.upgrade("platform", conn)
+        if is_postgres(app):
+            _grant_platform(app, conn)
+
+
+def list_tenants(app: Flask) -> list[Tenant]:
+    """Every registered tenant, oldest first."""
+    with admin_connection(app) as conn, Session(conn) as session:
+        return list(session.scalars(sa.select(Tenant).order_by(Tenant.id)))
+
+
+def create_tenant(app: Flask, slug: str, config_path: Path | None = None) -> CreatedTenant:
+    """Create schema/role (or file), tables and facilities, then register the tenant."""
+    validate_slug(slug)
+    path = config_path or default_config_path(app, slug)
+    config = load_checked_config(path, slug)
+    if is_postgres(app):
+        return _create_postgres(app, slug, config, path)
+    return _create_sqlite(app, slug, config, path)
+
+
+def _registry_row(slug: str, config: TenantConfig, path: Path, role: str | None) -> Tenant:
+    return Tenant(
+        slug=slug,
+        name_ja=config.name.ja,
+        name_en=config.name.en,
+        schema_name=schema_name(slug),
+        db_role=role,
+        config_path=str(path.resolve()),
+        status="active",
+    )
+
+
+def _refuse_duplicate(session: Session, slug: str) -> None:
+    if session.scalar(sa.select(Tenant.id).where(Tenant.slug == slug)) is not None:
+        raise ProvisioningError(f"tenant {slug!r} already exists")
+
+
+def _create_postgres(app: Flask, slug: str, config: TenantConfig, path: Path) -> CreatedTenant:
+    schema = schema_name(slug)
+    with admin_connection(app) as conn:
+        role = role_name(role_prefix(conn.engine.url.database), slug)
+        session = Session(conn)
+        _refuse_duplicate(session, slug)
+        quote = conn.dialect.identifier_preparer.quote_identifier
+        leftovers = conn.execute(
+            sa.text(
+                "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = :s)"
+                " + (SELECT count(*) FROM pg_roles WHERE rolname = :r)"
+            ),
+            {"s": schema, "r": role},
+        ).scalar_one()
+        if leftovers:
+            raise ProvisioningError(
+                f"schema {schema!r} or role {role!r} already exists but is not registered; "
+                "remove it or choose another slug"
+            )
+        conn.exec_driver_sql(f"CREATE ROLE {quote(role)} NOLOGIN NOINHERIT")
+        conn.exec_driver_sql(f"CREATE SCHEMA {quote(schema)}")
+        _migrate_postgres_schema(app, conn, schema, role)
+        tenant = _registry_row(slug, config, path, role)
+        session.add(tenant)
+        summary = sync_facilities(session, config)
+        session.flush()
+        session.expunge(tenant)
+        return CreatedTenant(tenant, summary)
+
+
+def _migrate_postgres_schema(app: Flask, conn: sa.Connection, schema: str, role: str) -> None:
+    """Upgrade one tenant schema and (re)grant its role; leaves search_path on the schema."""
+    quote = conn.dialect.identifier_preparer.quote_identifier
+    conn.execute(sa.text("SELECT set_config('search_path', :p, true)"), {"p": quote(schema)})
+    migrate.upgrade("tenant", conn, schema)
+    qs, qr = quote(schema), quote(role)
+    conn.exec_driver_sql(f"REVOKE ALL ON SCHEMA {qs} FROM PUBLIC")
+    conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {qs} TO {qr}")
+    conn.exec_driver_sql(f"GRANT {TENANT_DML} ON ALL TABLES IN SCHEMA {qs} TO {qr}")
+    conn.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {qs} TO {qr}")
+    # The tenant role never needs to rewrite migration history.
+    conn.exec_driver_sql(f"REVOKE {TENANT_DML} ON {qs}.alembic_version FROM {qr}")
+    app_user = sa.make_url(app.config["DATABASE_URL"]).username
+    if app_user and app_user != conn.engine.url.username:
+        conn.exec_driver_sql(f"GRANT {qr} TO {quote(app_user)}")
+
+
+def _grant_platform(app: Flask, conn: sa.Connection) -> None:
+    """Let a separate app login role use the platform schema (not the tenants')."""
+    app_user = sa.make_url(app.config["DATABASE_URL"]).username
+    if not app_user or app_user == conn.engine.url.username:
+        return
+    who = conn.dialect.identifier_preparer.quote_identifier(app_user)
+    conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA platform TO {who}")
+    conn.exec_driver_sql(f"GRANT {TENANT_DML} ON ALL TABLES IN SCHEMA platform TO {who}")
+    conn.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA platform TO {who}")
+    conn.exec_driver_sql(f"REVOKE {TENANT_DML} ON platform.alembic_version FROM {who}")
+
+
+def _create_sqlite(app: Flask, slug: str, config: TenantConfig, path: Path) -> CreatedTenant:
+    file = tenant_sqlite_path(app, slug)
+    with admin_connection(app) as conn:
+        _refuse_duplicate(Session(conn), slug)
+    if file.exists():
+        raise ProvisioningError(f"{file} already exists but is not registered; remove it")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    engine = sqlite_engine(file)
+    try:
+        with engine.begin() as tconn:
+            migrate.upgrade("tenant", tconn)
+            summary = sync_facilities(Session(tconn), config)
+        with admin_connection(app) as conn:
+            session = Session(conn)
+            _refuse_duplicate(session, slug)
+            tenant = _registry_row(slug, config, path, None)
+            session.add(tenant)
+            session.flush()
+            session.expunge(tenant)
+    except BaseException:
+        engine.dispose()
+        file.unlink(missing_ok=True)
+        raise
+    engine.dispose()
+    return CreatedTenant(tenant, summary)
+
+
+def migrate_tenant(app: Flask, tenant: Tenant) -> None:
+    """Upgrade one registered tenant's tables to head."""
+    if is_postgres(app):
+        with admin_connection(app) as conn:
+            assert tenant.db_role is not None
+            _migrate_postgres_schema(app, conn, tenant.schema_name, tenant.db_role)
+        return
+    engine = sqlite_engine(tenant_sqlite_path(app, tenant.slug))
+    try:
+        with engine.begin() as conn:
+            migrate.upgrade("tenant", conn)
+    finally:
+        engine.dispose()
+        dispose_tenant_engines(app)
+
+
+def sync_tenant(app: Flask, tenant: Tenant) -> SyncSummary:
+    """Re-read a tenant's tenant.toml and bring names and facilities up to date."""
+    config = load_checked_config(Path(tenant.config_path), tenant.slug)
+    with admin_connection(app) as conn:
+        session = Session(conn)
+        row = session.get(Tenant, tenant.id)
+        assert row is not None
+        row.name_ja, row.name_en = config.name.ja, config.name.en
+        session.flush()
+    if is_postgres(app):
+        with admin_connection(app) as conn:
+            quote = conn.dialect.identifier_preparer.quote_identifier
+            conn.execute(
+                sa.text("SELECT set_config('search_path', :p, true)"),
+                {"p": quote(tenant.schema_name)},
+            )
+            return sync_facilities(Session(conn), config)
+    engine = sqlite_engine(tenant_sqlite_path(app, tenant.slug))
+    try:
+        with engine.begin() as conn:
+            return sync_facilities(Session(conn), config)
+    finally:
+        engine.dispose()
