@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import time
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, quote_plus
 
 import flask
@@ -22,7 +23,14 @@ from shisetsu.observability.logging import (
     JsonFormatter,
     init_request_logging,
 )
-from shisetsu.observability.sentry import FILTERED, init_sentry, scrub_event, scrub_string
+from shisetsu.observability.sentry import (
+    FILTERED,
+    MAX_STRING_LENGTH,
+    TRUNCATED,
+    init_sentry,
+    scrub_event,
+    scrub_string,
+)
 
 # Synthetic personal data (not a real person).
 NAME = "山田 花子"
@@ -107,8 +115,8 @@ def test_captured_exception_contains_no_personal_data(sentry_reset: None) -> Non
         assert representative_name and booking and summary
         raise RuntimeError(f"booking failed for {form['email']} ({form['phone']})")
 
-    client = app.test_client()
-    response = client.post(
+    http = app.test_client()
+    response = http.post(
         "/bookings/3",
         query_string={"name": NAME, "tel": PHONE, "q": EMAIL, "note": ADDRESS, "room": "3"},
         data={"name": NAME, "address": ADDRESS, "phone": PHONE, "email": EMAIL, "note": ADDRESS},
@@ -144,6 +152,11 @@ def request_form() -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- scrub_event
+
+
+def _scrub(event: Any, hint: Any = None) -> dict[str, Any]:
+    """Call the hook with plain dicts (Sentry types events as a TypedDict)."""
+    return cast("dict[str, Any]", scrub_event(event, hint))
 
 
 def _event(**fields: Any) -> dict[str, Any]:
@@ -204,6 +217,33 @@ def test_scrub_string_keeps_non_personal_data(text: str) -> None:
     assert scrub_string(text) == text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 200_000,
+        "@" + "a" * 200_000,
+        "0" * 200_000,
+        "新宿区" * 70_000,
+        "東京都" * 70_000,
+        "'k': '" * 40_000,
+        "%E5" * 70_000,
+    ],
+)
+def test_scrub_string_long_input_is_bounded(text: str) -> None:
+    start = time.perf_counter()
+    scrubbed = scrub_string(text)
+    assert time.perf_counter() - start < 2
+    assert len(scrubbed) <= MAX_STRING_LENGTH + len(TRUNCATED)
+    assert scrubbed.endswith(TRUNCATED)
+
+
+def test_scrub_string_truncation_leaves_no_fragment() -> None:
+    for offset in range(-40, 40, 3):
+        text = "x" * (MAX_STRING_LENGTH + offset) + f" {EMAIL} {PHONE} " + "y" * 1000
+        scrubbed = scrub_string(text)
+        assert "taro" not in scrubbed and "1234" not in scrubbed, offset
+
+
 def test_scrub_event_key_based_nested() -> None:
     event = _event(
         extra={
@@ -221,7 +261,7 @@ def test_scrub_event_key_based_nested() -> None:
             }
         }
     )
-    scrubbed = scrub_event(event, {})
+    scrubbed = _scrub(event, {})
     booking = scrubbed["extra"]["booking"]
     assert booking["Representative"] == FILTERED
     assert booking["items"][0] == {
@@ -238,7 +278,7 @@ def test_scrub_event_key_based_nested() -> None:
 def test_scrub_event_is_pure() -> None:
     event = _event(extra={"name": NAME, "note": PHONE}, user={"id": 7, "email": EMAIL})
     original = copy.deepcopy(event)
-    scrub_event(event, {})
+    _scrub(event, {})
     assert event == original
 
 
@@ -255,7 +295,7 @@ def test_scrub_event_request_user_and_query_string() -> None:
         },
         user={"id": "u-42", "email": EMAIL, "username": "hanako", "ip_address": "192.0.2.1"},
     )
-    scrubbed = scrub_event(event, None)
+    scrubbed = _scrub(event, None)
     request = scrubbed["request"]
     assert "data" not in request and "cookies" not in request
     assert request["query_string"] == f"name={FILTERED}&room=3&note={FILTERED}"
@@ -267,7 +307,7 @@ def test_scrub_event_request_user_and_query_string() -> None:
     assert request["env"] == {"REMOTE_ADDR": FILTERED, "SERVER_PORT": "80"}
     assert request["url"] == "http://localhost/bookings/3"
     assert scrubbed["user"] == {"id": "u-42"}
-    assert "user" not in scrub_event(_event(user={"email": EMAIL}), None)
+    assert "user" not in _scrub(_event(user={"email": EMAIL}), None)
 
 
 def test_scrub_event_exception_frames_breadcrumbs_logentry_contexts() -> None:
@@ -319,7 +359,7 @@ def test_scrub_event_exception_frames_breadcrumbs_logentry_contexts() -> None:
         tags={"tenant": "regasu", "user_email": EMAIL},
         _meta={"extra": {"name": {"": {"rem": [["!config", "s"]]}}}},
     )
-    scrubbed = scrub_event(event, {})
+    scrubbed = _scrub(event, {})
     dumped = json.dumps(scrubbed, ensure_ascii=False)
     for value in (*PII, "山田"):
         assert value not in dumped
@@ -378,19 +418,19 @@ def test_scrub_event_never_raises() -> None:
         exception={"values": [{"type": "KeyError", "value": EMAIL}]},
         user={"email": EMAIL},
     )
-    scrubbed = scrub_event(event, {})  # type: ignore[arg-type]
+    scrubbed = _scrub(event, {})
     assert scrubbed["event_id"] == event["event_id"]
     assert scrubbed["exception"] == {"values": [{"type": "KeyError"}]}
     assert EMAIL not in json.dumps(scrubbed)
     # Even a non-mapping is turned into something safe.
-    assert "message" in scrub_event(None, None)  # type: ignore[arg-type]
+    assert "message" in _scrub(None, None)
 
 
 def test_scrub_event_deeply_nested_is_bounded() -> None:
     deep: dict[str, Any] = {"v": PHONE}
     for _ in range(200):
         deep = {"x": deep}
-    scrubbed = scrub_event(_event(extra=deep), {})
+    scrubbed = _scrub(_event(extra=deep), {})
     assert PHONE not in json.dumps(scrubbed)
 
 
@@ -431,7 +471,7 @@ _EVENT_KEYS = (
 )
 def test_scrub_event_total_and_pure(event: dict[str, Any]) -> None:
     original = copy.deepcopy(event)
-    scrubbed = scrub_event(event, {})  # type: ignore[arg-type]
+    scrubbed = _scrub(event, {})
     assert event == original
     json.dumps(scrubbed)
     if isinstance(scrubbed.get("request"), dict):

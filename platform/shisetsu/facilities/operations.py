@@ -72,3 +72,9 @@ def sync_facilities(session: Session, config: TenantConfig) -> SyncSummary:
             summary.deactivated += 1
     session.flush()
     return summary
+
+
+def get_room(session: Session, room_id: int) -> Room | None:
+    """An active room of the bound tenant, or None (another tenant's id is simply absent)."""
+    room = session.get(Room, room_id)
+    return room if room is not None and room.active and room.facility.active else None

@@ -69,10 +69,16 @@ _SDK_CONTEXTS = frozenset(
 )
 
 _MAX_DEPTH = 40
+#: Longer strings are cut (after scrubbing) to bound the cost of the patterns below.
+MAX_STRING_LENGTH = 16_384
+_TRUNCATION_MARGIN = 256
+TRUNCATED = "…[truncated]"
 
 _ASCII_ALNUM = "0-9A-Za-z０-９"
 _DASH = r"\-‐‑–—－−ー"
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+# Bounded repetitions keep every pattern linear on very long strings (Sentry does not
+# truncate values by default).
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,8}")
 _PHONE_RE = re.compile(
     rf"(?<![{_ASCII_ALNUM}])(?:"
     # +81-90-1234-5678, +81 3 1234 5678, +819012345678
@@ -93,7 +99,7 @@ _ADDRESS_STOP = r"""\s,、。;；&=|'"()\[\]{}<>"""
 _ADDRESS_RE = re.compile(
     rf"[{_CJK}]{{0,4}}[都道府県][{_CJK}]{{1,10}}?[区市町村郡][^{_ADDRESS_STOP}]*"
     # 新宿区西新宿2-8-1 / 新宿区西新宿二丁目: no prefecture, but block numbers follow.
-    rf"|[{_CJK}]{{1,10}}[区市町村][{_CJK}]*(?:\d+(?:[{_DASH}]\d+)+|[一二三四五六七八九十\d]+丁目)"
+    rf"|[{_CJK}]{{1,10}}[区市町村][{_CJK}]{{0,20}}(?:\d{{1,5}}(?:[{_DASH}]\d{{1,5}})+|[一二三四五六七八九十\d]{{1,4}}丁目)"
     rf"[^{_ADDRESS_STOP}]*"
 )
 _PATTERNS = (_EMAIL_RE, _ADDRESS_RE, _POSTAL_RE, _PHONE_RE)
@@ -134,8 +140,17 @@ def scrub_string(value: str) -> str:
     """Replace e-mail addresses, Japanese phone numbers, postal codes and addresses.
 
     Values of sensitive keys embedded in the string (dict/MultiDict reprs, ``key='v'``,
-    query strings) are replaced as well.
+    query strings) are replaced as well. Very long strings are truncated.
     """
+    if len(value) > MAX_STRING_LENGTH:
+        # Scrub a little more than we keep, then drop that margin: a match cut in half at
+        # the boundary must not survive as a fragment.
+        head = _scrub_text(value[: MAX_STRING_LENGTH + _TRUNCATION_MARGIN])
+        return head[: max(0, len(head) - _TRUNCATION_MARGIN)] + TRUNCATED
+    return _scrub_text(value)
+
+
+def _scrub_text(value: str) -> str:
     scrubbed = value
     if "=" in scrubbed or "'" in scrubbed or '"' in scrubbed:
         scrubbed = _QUOTED_PAIR_RE.sub(_redact_quoted_pair, scrubbed)
