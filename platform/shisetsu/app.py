@@ -10,10 +10,12 @@ from typing import Any
 from flask import Flask
 
 from shisetsu import api, i18n, security, tenancy_web
+from shisetsu.auth import sessions
+from shisetsu.auth.setup import init_login_manager
 from shisetsu.blueprints import register_blueprints
 from shisetsu.cli import register_cli
 from shisetsu.config import load_config
-from shisetsu.extensions import babel, csrf, db
+from shisetsu.extensions import babel, csrf, db, limiter, login_manager
 from shisetsu.observability.logging import init_request_logging
 from shisetsu.observability.sentry import init_sentry
 from shisetsu.paths import PROJECT_ROOT
@@ -31,12 +33,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    init_login_manager(login_manager)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     security.init_app(app)
 
     install_session_hooks()
     tenancy_web.init_app(app)
+    sessions.init_app(app)  # idle timeout: after tenant binding, before views
 
     register_blueprints(app)
     api.register(app)

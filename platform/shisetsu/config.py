@@ -60,6 +60,7 @@ def _derive(app: Flask) -> None:
         # Platform tables carry schema "platform"; in the platform file they live in main.
         options["execution_options"] = {"schema_translate_map": {"platform": None}}
     cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
+    cfg.setdefault("RATELIMIT_STORAGE_URI", cfg.get("REDIS_URL") or "memory://")
     if cfg.get("ENV_NAME") == "production":
         cfg.setdefault("SESSION_COOKIE_SECURE", True)
 

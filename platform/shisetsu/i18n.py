@@ -9,6 +9,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, request
 from flask_babel import get_locale
+from flask_login import current_user
 
 from shisetsu.paths import PACKAGE_DIR
 
@@ -34,7 +35,11 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _language_context() -> dict[str, Any]:
-        return {"lang": current_locale(), "languages": app.config["LANGUAGES"]}
+        return {
+            "lang": current_locale(),
+            "languages": app.config["LANGUAGES"],
+            "logout_endpoint": _logout_endpoint(),
+        }
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
@@ -50,3 +55,9 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
             write_mo(fh, catalog)
         written.append(mo_path)
     return written
+
+
+def _logout_endpoint() -> str:
+    """Sign-out endpoint of whoever is signed in (each kind of user has its own)."""
+    kind = getattr(current_user, "kind", None)
+    return {"staff": "staff.logout", "auditor": "ward.logout"}.get(kind or "", "accounts.logout")

@@ -9,6 +9,8 @@ import importlib
 MODEL_MODULES = (
     "shisetsu.tenancy.models",
     "shisetsu.facilities.models",
+    "shisetsu.accounts.models",
+    "shisetsu.ward.models",
 )
 
 

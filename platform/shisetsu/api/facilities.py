@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from shisetsu.api.schemas import FacilitySchema
+from shisetsu.auth.access import PUBLIC, access
 from shisetsu.extensions import db
 from shisetsu.facilities.models import Facility
 from shisetsu.facilities.operations import list_facilities
@@ -44,6 +45,7 @@ def facility_dict(facility: Facility) -> dict[str, Any]:
 @bp.get("/facilities")
 @bp.response(200, FacilitySchema(many=True))
 @bp.alt_response(404, schema="Error", description="Unknown tenant")
+@access(PUBLIC)
 def list_tenant_facilities() -> list[dict[str, Any]]:
     """Facilities of one operator, with their rooms."""
     return [facility_dict(f) for f in list_facilities(db.session())]

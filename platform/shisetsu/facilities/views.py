@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template
 
+from shisetsu.auth.access import PUBLIC, access
 from shisetsu.extensions import db
 from shisetsu.facilities.operations import get_room, list_facilities
 from shisetsu.tenancy.runtime import current_runtime
@@ -12,6 +13,7 @@ bp = Blueprint("facilities", __name__, url_prefix="/<tenant>")
 
 
 @bp.get("/")
+@access(PUBLIC)
 def home() -> str:
     """Operator home: what can be booked here."""
     runtime = current_runtime()
@@ -24,6 +26,7 @@ def home() -> str:
 
 
 @bp.get("/rooms/<int:room_id>")
+@access(PUBLIC)
 def room(room_id: int) -> str:
     """One room: capacity, equipment and its time slots."""
     found = get_room(db.session(), room_id)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from shisetsu.auth.access import PUBLIC, access
 from shisetsu.i18n import LANG_COOKIE
 from shisetsu.portal.operations import active_tenants, health
 
@@ -14,12 +15,14 @@ bp = Blueprint("portal", __name__)
 
 
 @bp.get("/")
+@access(PUBLIC)
 def index() -> str:
     """List the operators residents can choose from."""
     return render_template("portal/index.html", tenants=active_tenants())
 
 
 @bp.get("/lang/<code>")
+@access(PUBLIC)
 def switch_language(code: str) -> Response:
     """Remember the chosen language and go back to where the user was."""
     target = request.args.get("next", "/")
@@ -40,6 +43,7 @@ def switch_language(code: str) -> Response:
 
 
 @bp.get("/healthz")
+@access(PUBLIC)
 def healthz() -> tuple[Response, int]:
     """200 when the database (and Redis, if configured) answer; 503 otherwise."""
     checks = health()

@@ -1,0 +1,1 @@
+"""Resident and staff accounts of a tenant (each in its tenant schema)."""

@@ -1,0 +1,96 @@
+"""Who is signed in: residents and staff of the bound tenant, or a ward auditor.
+
+The session stores ``kind:tenant:id:version``. A principal is only loaded on requests of its
+own tenant (auditors only on platform routes), so a cookie from one operator means nothing
+at another; bumping ``session_version`` (password change, staff removal) revokes every
+session at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import g
+
+from shisetsu.accounts.models import Account, Staff
+from shisetsu.extensions import db
+from shisetsu.tenancy.binding import current_tenant
+from shisetsu.ward.models import Auditor
+
+RESIDENT, STAFF, AUDITOR = "resident", "staff", "auditor"
+MODELS: dict[str, type[Account] | type[Staff] | type[Auditor]] = {
+    RESIDENT: Account,
+    STAFF: Staff,
+    AUDITOR: Auditor,
+}
+
+
+@dataclass(eq=False)
+class Principal:
+    """A signed-in user as Flask-Login sees it."""
+
+    kind: str
+    tenant: str  # "" for auditors
+    record: Any
+    via_token: bool = False
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return session_id(self.kind, self.tenant, self.record)
+
+    @property
+    def id(self) -> int:
+        return int(self.record.id)
+
+    @property
+    def role(self) -> str:
+        """``resident``, ``auditor`` or the staff role (responsible/handler/counter)."""
+        return str(self.record.role) if self.kind == STAFF else self.kind
+
+    @property
+    def display_name(self) -> str:
+        return str(getattr(self.record, "display_name", None) or self.record.login)
+
+
+def session_id(kind: str, tenant: str, record: Any) -> str:
+    """The value kept in the session cookie for ``record``."""
+    return f"{kind}:{tenant}:{record.id}:{record.session_version}"
+
+
+def load_principal(user_id: str) -> Principal | None:
+    """Flask-Login's user loader: only principals of the current tenant, still valid."""
+    try:
+        kind, tenant, raw_id, raw_version = user_id.split(":")
+        record_id, version = int(raw_id), int(raw_version)
+    except ValueError:
+        return None
+    bound = current_tenant()
+    if kind == AUDITOR:
+        if bound is not None or tenant:
+            return None
+    elif kind in (RESIDENT, STAFF):
+        if bound is None or bound.slug != tenant:
+            return None
+    else:
+        return None
+    record: Any = db.session.get(MODELS[kind], record_id)
+    if record is None or record.session_version != version or not is_usable(kind, record):
+        return None
+    return Principal(kind, tenant, record)
+
+
+def is_usable(kind: str, record: Any) -> bool:
+    """Whether the account may act at all (not removed, not deleted)."""
+    if kind == RESIDENT:
+        return bool(record.status == "active")
+    return bool(record.active)
+
+
+def principal_for(kind: str, record: Any) -> Principal:
+    """Wrap a freshly authenticated record for ``login_user``."""
+    tenant = "" if kind == AUDITOR else g.tenant_slug
+    return Principal(kind, tenant, record)

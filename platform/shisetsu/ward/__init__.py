@@ -1,0 +1,1 @@
+"""The ward: auditors (platform schema) and their read-only console."""
