@@ -2,13 +2,29 @@
 
 from flask import Flask
 
+from shisetsu.accounts.views import bp as accounts_bp
 from shisetsu.errors import register_error_handlers
 from shisetsu.facilities.views import bp as facilities_bp
+from shisetsu.groups.manage_views import bp as groups_manage_bp
+from shisetsu.groups.views import bp as groups_bp
+from shisetsu.notify.views import init_app as init_dev_mail
 from shisetsu.portal.views import bp as portal_bp
+from shisetsu.slots.manage_views import bp as slots_manage_bp
+from shisetsu.slots.views import bp as slots_bp
+from shisetsu.staff.views import bp as staff_bp
+from shisetsu.ward.views import bp as ward_bp
 
 
 def register_blueprints(app: Flask) -> None:
     """Register the page blueprints and the shared error pages."""
     app.register_blueprint(portal_bp)
     app.register_blueprint(facilities_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(groups_bp)
+    app.register_blueprint(groups_manage_bp)
+    app.register_blueprint(ward_bp)
+    app.register_blueprint(slots_bp)
+    app.register_blueprint(slots_manage_bp)
+    init_dev_mail(app)  # development/testing only
     register_error_handlers(app)

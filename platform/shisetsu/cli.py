@@ -8,7 +8,11 @@ from flask.cli import FlaskGroup
 
 from shisetsu.demo.cli import demo_cli
 from shisetsu.i18n import compile_catalogs
+from shisetsu.jobs.cli import cron_command, worker_command
+from shisetsu.notify.cli import mail_cli
+from shisetsu.staff.cli import staff_cli
 from shisetsu.tenancy.cli import tenants_cli
+from shisetsu.ward.cli import ward_cli
 
 
 @click.group("i18n")
@@ -25,7 +29,16 @@ def compile_command() -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app (also reachable as ``flask --app wsgi``)."""
-    for group in (tenants_cli, demo_cli, i18n_cli):
+    for group in (
+        tenants_cli,
+        demo_cli,
+        i18n_cli,
+        worker_command,
+        cron_command,
+        mail_cli,
+        staff_cli,
+        ward_cli,
+    ):
         app.cli.add_command(group)
 
 

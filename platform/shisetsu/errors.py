@@ -59,9 +59,9 @@ def handle_http_exception(exc: HTTPException) -> tuple[Response | str, int]:
     if is_api_request():
         body = error_body(status)
         extra = getattr(exc, "data", None)
-        if isinstance(extra, dict) and extra.get("errors"):
-            # webargs/marshmallow validation details: field → messages
-            body["error"]["fields"] = extra["errors"]
+        if isinstance(extra, dict) and (extra.get("messages") or extra.get("errors")):
+            # webargs/marshmallow validation details: location → field → messages
+            body["error"]["fields"] = extra.get("messages") or extra["errors"]
         response = jsonify(body)
         if status == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]

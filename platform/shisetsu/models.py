@@ -9,8 +9,11 @@ import importlib
 MODEL_MODULES = (
     "shisetsu.tenancy.models",
     "shisetsu.facilities.models",
+    "shisetsu.notify.models",
     "shisetsu.accounts.models",
+    "shisetsu.groups.models",
     "shisetsu.ward.models",
+    "shisetsu.slots.models",
 )
 
 

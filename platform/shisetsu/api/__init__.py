@@ -3,12 +3,25 @@
 from flask import Flask
 from flask_smorest import Api
 
+from shisetsu.api.availability import bp as availability_bp
 from shisetsu.api.core import bp as core_bp
 from shisetsu.api.facilities import bp as facilities_bp
 from shisetsu.api.schemas import ErrorSchema
+from shisetsu.api.tokens import bp as tokens_bp
 from shisetsu.extensions import csrf
+from shisetsu.tenancy.names import SLUG_RE
 
-API_BLUEPRINTS = (core_bp, facilities_bp)
+API_BLUEPRINTS = (core_bp, facilities_bp, tokens_bp, availability_bp)
+
+# Documents the ``<tenant>`` of every blueprint under /api/v1/<tenant> (instead of a bare
+# "string"), so clients and schemathesis know what a slug looks like.
+TENANT_PARAMETER = {
+    "in": "path",
+    "name": "tenant",
+    "required": True,
+    "description": "Operator slug, as listed by /api/v1/tenants; an unknown one is a 404.",
+    "schema": {"type": "string", "pattern": SLUG_RE.pattern, "example": "genkikan"},
+}
 
 
 def register(app: Flask) -> None:
@@ -21,8 +34,12 @@ def register(app: Flask) -> None:
         OPENAPI_JSON_PATH="openapi.json",
     )
     api = ShisetsuApi(app)
+    # Operations that take a token from POST /api/v1/<tenant>/tokens declare it with
+    # @bp.doc(security=[{"bearerAuth": []}]).
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for blueprint in API_BLUEPRINTS:
-        api.register_blueprint(blueprint)
+        tenant_scoped = "<tenant>" in (blueprint.url_prefix or "")
+        api.register_blueprint(blueprint, parameters=[TENANT_PARAMETER] if tenant_scoped else None)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, not cookies
 
 

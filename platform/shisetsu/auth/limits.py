@@ -21,8 +21,9 @@ def _per_account() -> str:
 
 
 def _account_key() -> str:
-    login = request.form.get("login") or (request.get_json(silent=True) or {}).get("login") or ""
-    return f"{g.get('tenant_slug', '')}:{str(login).strip().lower()}"
+    body = request.get_json(silent=True) if request.is_json else None
+    login = request.form.get("login") or (body.get("login") if isinstance(body, dict) else "")
+    return f"{g.get('tenant_slug', '')}:{str(login or '').strip().lower()}"
 
 
 def login_limits(view: F) -> F:
@@ -32,3 +33,8 @@ def login_limits(view: F) -> F:
     )
     per_ip = limiter.limit(_per_ip, methods=["POST"], scope="login-ip")
     return cast(F, per_ip(per_account(view)))
+
+
+def signup_limits(view: F) -> F:
+    """The per-IP limit alone, for POSTs that name no existing account (sign-up)."""
+    return cast(F, limiter.limit(_per_ip, methods=["POST"], scope="signup-ip")(view))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 
-from shisetsu.auth.passwords import verify_password
+from shisetsu.auth.passwords import hash_password, verify_password
 
 
 class Outcome(enum.Enum):
@@ -34,6 +35,7 @@ def authenticate(record: Any | None, password: str, now: datetime) -> Attempt:
     An unknown login is answered exactly like a wrong password, so logins cannot be probed.
     """
     if record is None:
+        verify_password(_decoy_hash(), password)  # as slow as a real check: no timing probe
         return Attempt(Outcome.BAD_CREDENTIALS)
     if record.locked_until is not None and _aware(record.locked_until) > now:
         return Attempt(Outcome.LOCKED, _aware(record.locked_until))
@@ -52,6 +54,22 @@ def authenticate(record: Any | None, password: str, now: datetime) -> Attempt:
     if new_hash:
         record.password_hash = new_hash
     return Attempt(Outcome.OK)
+
+
+def _decoy_hash() -> str:
+    """A hash with the current parameters, made once per parameter set."""
+    cfg = current_app.config
+    key = (
+        cfg.get("ARGON2_TIME_COST"),
+        cfg.get("ARGON2_MEMORY_COST"),
+        cfg.get("ARGON2_PARALLELISM"),
+    )
+    if key not in _DECOYS:
+        _DECOYS[key] = hash_password(secrets.token_hex(16))
+    return _DECOYS[key]
+
+
+_DECOYS: dict[tuple[Any, ...], str] = {}
 
 
 def _aware(value: datetime) -> datetime:

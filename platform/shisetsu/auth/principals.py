@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g
+from flask import g, request
 
 from shisetsu.accounts.models import Account, Staff
 from shisetsu.extensions import db
@@ -62,7 +62,12 @@ def session_id(kind: str, tenant: str, record: Any) -> str:
 
 
 def load_principal(user_id: str) -> Principal | None:
-    """Flask-Login's user loader: only principals of the current tenant, still valid."""
+    """Flask-Login's user loader: only principals of the current tenant, still valid.
+
+    The API ignores session cookies (it is CSRF-exempt): it authenticates bearer tokens only.
+    """
+    if request.path.startswith("/api/"):
+        return None
     try:
         kind, tenant, raw_id, raw_version = user_id.split(":")
         record_id, version = int(raw_id), int(raw_version)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from shisetsu.demo.accounts import demo_password, seed_auditor, seed_tenant_accounts
 from shisetsu.tenancy import provisioning
 
 DEMO_TENANTS = ("regasu", "genkikan")
@@ -32,4 +33,15 @@ def seed(app: Flask, only: str | None = None, progress: Progress | None = None) 
             else:
                 created = provisioning.create_tenant(app, slug)
                 report.append(f"{slug}: created ({created.facilities.added} facilities/rooms)")
+    password = demo_password(app)
+    credentials = [seed_auditor(app, password)]
+    for slug in slugs:
+        credentials.extend(seed_tenant_accounts(app, slug, password))
+    report.append("")
+    report.append(
+        "Demo sign-ins (synthetic; password from SHISETSU_DEMO_PASSWORD, default demo-password):"
+    )
+    for c in credentials:
+        secret = f"  TOTP secret {c.totp_secret}" if c.totp_secret else ""
+        report.append(f"  {c.where:<22} {c.login:<16} {c.role:<12}{secret}")
     return report

@@ -45,7 +45,7 @@ class Room(Base):
     name_ja: Mapped[str] = mapped_column(sa.String(200))
     name_en: Mapped[str] = mapped_column(sa.String(200))
     capacity: Mapped[int]
-    area_m2: Mapped[float | None]
+    area_m2: Mapped[float | None] = mapped_column(sa.Float)  # t0001 made FLOAT
     equipment: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     slot_scheme: Mapped[str] = mapped_column(sa.String(64))
     sample: Mapped[bool] = mapped_column(default=False)

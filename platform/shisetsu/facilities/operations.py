@@ -74,7 +74,14 @@ def sync_facilities(session: Session, config: TenantConfig) -> SyncSummary:
     return summary
 
 
+MAX_ID = 2**31 - 1
+"""Ids are INTEGER columns: a larger number from a URL cannot name a row (and SQLite would
+raise OverflowError past 2**63 instead of finding nothing)."""
+
+
 def get_room(session: Session, room_id: int) -> Room | None:
     """An active room of the bound tenant, or None (another tenant's id is simply absent)."""
+    if not 0 < room_id <= MAX_ID:
+        return None
     room = session.get(Room, room_id)
     return room if room is not None and room.active and room.facility.active else None

@@ -1,0 +1,207 @@
+"""Staff pages at ``/<tenant>/manage/groups``: the review queue, all groups, 本登録.
+
+Who may do what (DOMAIN §1, §6):
+
+* 取扱責任者 and 取扱者 (``OPERATIONS``) review: they see the personal items, record the
+  document check, approve and reject.
+* 窓口 counter staff handle bookings and payments only. They may open the lists and a
+  group's page to find a group at the counter (name, category, status, validity), but the
+  personal items are not shown to them, and every review action answers 403.
+
+A group id of another tenant is simply not in this tenant's schema: 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from shisetsu.auth.access import ANY_STAFF, OPERATIONS, access, permits
+from shisetsu.extensions import db
+from shisetsu.groups import review
+from shisetsu.groups.forms import ConfirmForm, RejectForm, VerifyForm
+from shisetsu.groups.labels import (
+    STATE_MESSAGES,
+    STATUS_LABELS,
+    Refusals,
+    category_label,
+    status_label,
+)
+from shisetsu.groups.models import PENDING, STATUSES, Group
+from shisetsu.groups.operations import GroupStateError, Ineligible
+from shisetsu.plugins import Violation
+from shisetsu.tenancy.models import utcnow
+from shisetsu.tenancy.runtime import current_runtime
+
+bp = Blueprint("groups_manage", __name__, url_prefix="/<tenant>/manage/groups")
+
+PER_PAGE = 25
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "status_label": status_label,
+        "category_label": category_label,
+        "statuses": STATUSES,
+        "status_labels": STATUS_LABELS,
+    }
+
+
+def _can_review() -> bool:
+    return permits(frozenset(OPERATIONS), current_user.kind, current_user.role)
+
+
+def _page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def _group_or_404(group_id: int, *, lock: bool = False) -> Group:
+    session = db.session()
+    group = review.locked_group(session, group_id) if lock else session.get(Group, group_id)
+    if group is None:
+        abort(404)
+    return group
+
+
+@bp.get("/")
+@access(*ANY_STAFF)
+def index() -> str:
+    """Every group, filtered by status and name, newest first."""
+    status = request.args.get("status") or None
+    if status not in STATUSES:
+        status = None
+    query = (request.args.get("q") or "").strip()[:100] or None
+    page = review.list_groups(
+        db.session(), status=status, query=query, page=_page_number(), per_page=PER_PAGE
+    )
+    return render_template(
+        "groups/manage/index.html", tenant=g.tenant, page=page, status=status, query=query
+    )
+
+
+@bp.get("/pending")
+@access(*ANY_STAFF)
+def pending() -> str:
+    """Applications waiting for the document check and a decision, oldest first."""
+    page = review.list_groups(db.session(), status=PENDING, page=_page_number(), per_page=PER_PAGE)
+    return render_template("groups/manage/pending.html", tenant=g.tenant, page=page)
+
+
+@bp.get("/<int:group_id>")
+@access(*ANY_STAFF)
+def detail(group_id: int) -> ResponseReturnValue:
+    """One group; for reviewers, with the personal items and the review forms."""
+    return _detail_page(_group_or_404(group_id))
+
+
+def _detail_page(
+    group: Group,
+    *,
+    verify_form: VerifyForm | None = None,
+    reject_form: RejectForm | None = None,
+    refusals: list[Violation] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    config = current_runtime().config
+    if verify_form is None:
+        verify_form = VerifyForm(formdata=None)
+        verify_form.verified_member_count.data = group.verified_member_count or group.member_count
+        verify_form.verified_resident_count.data = (
+            group.verified_resident_count
+            if group.verified_resident_count is not None
+            else group.resident_count
+        )
+    page = render_template(
+        "groups/manage/detail.html",
+        tenant=g.tenant,
+        group=group,
+        category=config.category(group.category),
+        can_review=_can_review(),
+        verify_form=verify_form,
+        approve_form=ConfirmForm(formdata=None),
+        reject_form=reject_form or RejectForm(formdata=None),
+        refusals=Refusals.sort(refusals or [], ()),
+    )
+    return page, status
+
+
+@bp.post("/<int:group_id>/verify")
+@access(*OPERATIONS)
+def verify(group_id: int) -> ResponseReturnValue:
+    """Record the document check: the counts on the member list, by whom, when."""
+    group = _group_or_404(group_id, lock=True)
+    form = VerifyForm()
+    if not form.validate_on_submit():
+        return _detail_page(group, verify_form=form, status=422)
+    try:
+        review.record_verification(
+            group,
+            staff_id=current_user.id,
+            member_count=form.verified_member_count.data,
+            resident_count=form.verified_resident_count.data,
+            now=utcnow(),
+        )
+    except GroupStateError as exc:
+        flash(str(STATE_MESSAGES[exc.code]), "error")
+    else:
+        db.session.commit()
+        flash(_("The document check was recorded."), "success")
+    return redirect(url_for(".detail", group_id=group.id))
+
+
+@bp.post("/<int:group_id>/approve")
+@access(*OPERATIONS)
+def approve(group_id: int) -> ResponseReturnValue:
+    """Approve (本登録), after the plugins agree with the verified counts."""
+    group = _group_or_404(group_id, lock=True)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    runtime = current_runtime()
+    try:
+        review.approve(
+            db.session(),
+            runtime.config,
+            runtime.plugins,
+            group,
+            staff_id=current_user.id,
+            now=utcnow(),
+        )
+    except Ineligible as exc:
+        db.session.rollback()
+        return _detail_page(_group_or_404(group_id), refusals=exc.violations, status=422)
+    except GroupStateError as exc:
+        flash(str(STATE_MESSAGES[exc.code]), "error")
+    else:
+        db.session.commit()
+        flash(_("The group was registered and the applicant was told by mail."), "success")
+    return redirect(url_for(".detail", group_id=group.id))
+
+
+@bp.post("/<int:group_id>/reject")
+@access(*OPERATIONS)
+def reject(group_id: int) -> ResponseReturnValue:
+    """Reject with a reason the applicant reads."""
+    group = _group_or_404(group_id, lock=True)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return _detail_page(group, reject_form=form, status=422)
+    try:
+        review.reject(
+            db.session(),
+            current_runtime().config,
+            group,
+            staff_id=current_user.id,
+            reason=form.reason.data,
+            now=utcnow(),
+        )
+    except GroupStateError as exc:
+        flash(str(STATE_MESSAGES[exc.code]), "error")
+    else:
+        db.session.commit()
+        flash(_("The application was rejected and the applicant was told by mail."), "success")
+    return redirect(url_for(".detail", group_id=group.id))

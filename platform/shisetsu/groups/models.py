@@ -1,0 +1,96 @@
+"""Registered groups (tenant schema).
+
+Only the personal items the ward approved for this system are stored [DOMAIN §2, seed
+000]: the representative's name, address and phones, and the contact person's name,
+address, phones and e-mail. Members are counted, never named; the representative's age
+is a declaration (18+), never a birth date.
+
+Each registration period is one row. A renewal is a new row pointing at the group it
+renews (``renews_group_id``), reviewed like a first application; its validity starts the
+day after the renewed period ends, so the group's history, and who checked what when,
+stays readable period by period.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shisetsu.accounts.models import Account, Staff
+from shisetsu.db import Base
+from shisetsu.notify.models import UtcDateTime
+from shisetsu.tenancy.models import utcnow
+
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+EXPIRED, WITHDRAWN = "expired", "withdrawn"
+STATUSES = (PENDING, APPROVED, REJECTED, EXPIRED, WITHDRAWN)
+# Statuses in which a group counts against "one group per category" (Regasu).
+ACTIVE_STATUSES = (PENDING, APPROVED)
+
+
+class Group(Base):
+    """One registration period of a group, from application to its end."""
+
+    __tablename__ = "groups"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        sa.CheckConstraint("member_count >= 1 AND resident_count >= 0", name="counts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    category: Mapped[str] = mapped_column(sa.String(40))
+    status: Mapped[str] = mapped_column(sa.String(20), default=PENDING, index=True)
+    # The applicant: the representative's account, and the group's account for booking.
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    renews_group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("groups.id"), index=True)
+
+    representative_name: Mapped[str] = mapped_column(sa.String(100))
+    representative_address: Mapped[str] = mapped_column(sa.String(300))
+    representative_phone_home: Mapped[str | None] = mapped_column(sa.String(30))
+    representative_phone_mobile: Mapped[str | None] = mapped_column(sa.String(30))
+    contact_name: Mapped[str] = mapped_column(sa.String(100))
+    contact_address: Mapped[str] = mapped_column(sa.String(300))
+    contact_phone_home: Mapped[str | None] = mapped_column(sa.String(30))
+    contact_phone_mobile: Mapped[str | None] = mapped_column(sa.String(30))
+    contact_email: Mapped[str] = mapped_column(sa.String(254))
+
+    # Declared by the applicant; checked against the roster and ID at the counter.
+    member_count: Mapped[int]
+    resident_count: Mapped[int]
+    representative_is_resident: Mapped[bool]
+    representative_is_adult: Mapped[bool | None]
+    privacy_accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    # Staff review (本登録): the documents were checked by whom, when, with what counts.
+    verified_member_count: Mapped[int | None]
+    verified_resident_count: Mapped[int | None]
+    verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    # Inclusive dates in the tenant's time zone; NULL until approved.
+    valid_from: Mapped[date | None] = mapped_column(sa.Date)
+    valid_until: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    expiry_notice_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship()
+    renews: Mapped[Group | None] = relationship(remote_side=[id])
+    verified_by: Mapped[Staff | None] = relationship(foreign_keys=[verified_by_id])
+    decided_by: Mapped[Staff | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def is_verified(self) -> bool:
+        """Whether staff have recorded the document check."""
+        return self.verified_at is not None
+
+    @property
+    def is_renewal(self) -> bool:
+        """Whether this row renews an earlier registration."""
+        return self.renews_group_id is not None

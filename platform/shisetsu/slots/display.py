@@ -1,0 +1,119 @@
+"""How slots and days read to people: dates, state symbols and their text alternatives.
+
+The symbols are the ones residents know (○ free, × taken, − closed, 抽 lottery, 公 official
+hold); every symbol is paired with a text label, so nothing depends on the glyph or on
+colour alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from babel.dates import format_date
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
+
+from shisetsu.slots.calendar import holiday_name
+from shisetsu.slots.operations import CLOSED, FREE, HOLD, LOTTERY, TAKEN
+
+SYMBOLS = {FREE: "○", TAKEN: "×", CLOSED: "−", LOTTERY: "抽", HOLD: "公"}
+STATE_LABELS: dict[str, LazyString] = {
+    FREE: _l("free"),
+    TAKEN: _l("taken"),
+    CLOSED: _l("closed or not bookable"),
+    LOTTERY: _l("in the lottery"),
+    HOLD: _l("official use"),
+}
+LEGEND_ORDER = (FREE, TAKEN, CLOSED, LOTTERY, HOLD)
+
+
+def is_english(locale: str) -> bool:
+    """True for English locales; everything else is shown in Japanese."""
+    return locale.lower().startswith("en")
+
+
+def format_day(day: dt.date, locale: str) -> str:
+    """``2026年2月1日(日)`` in Japanese, ``Sun 2026-02-01`` in English."""
+    if is_english(locale):
+        return format_date(day, "EEE yyyy-MM-dd", locale="en")
+    return format_date(day, "y年M月d日(E)", locale="ja")
+
+
+def format_month(day: dt.date, locale: str) -> str:
+    """``2026年2月`` in Japanese, ``February 2026`` in English."""
+    if is_english(locale):
+        return format_date(day, "MMMM y", locale="en")
+    return format_date(day, "y年M月", locale="ja")
+
+
+def day_kind(day: dt.date) -> str:
+    """``holiday``, ``sunday``, ``saturday`` or ``weekday`` (for row styling and text)."""
+    if holiday_name(day):
+        return "holiday"
+    return {5: "saturday", 6: "sunday"}.get(day.weekday(), "weekday")
+
+
+def state_label(state: str) -> str:
+    """The words for ``state`` in the current language."""
+    return str(STATE_LABELS[state])
+
+
+def cell_label(day: dt.date, slot_name: str, state: str, locale: str) -> str:
+    """The full text alternative of one grid cell ("Sun 2026-02-01 Morning: free")."""
+    return gettext(
+        "%(day)s %(slot)s: %(state)s",
+        day=format_day(day, locale),
+        slot=slot_name,
+        state=state_label(state),
+    )
+
+
+class Formatter:
+    """The display helpers above bound to one language, for templates (``fmt``).
+
+    A month grid asks for the same day and state labels many times; they are computed once
+    per page here (babel's date formatting and gettext dominate a grid's render time).
+    """
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self._days: dict[dt.date, str] = {}
+        self._states: dict[str, str] = {}
+        self._cell_template: str | None = None
+
+    def day(self, day: dt.date) -> str:
+        text = self._days.get(day)
+        if text is None:
+            text = self._days[day] = format_day(day, self.locale)
+        return text
+
+    def month(self, day: dt.date) -> str:
+        return format_month(day, self.locale)
+
+    def kind(self, day: dt.date) -> str:
+        return day_kind(day)
+
+    def symbol(self, state: str) -> str:
+        return SYMBOLS[state]
+
+    def state(self, state: str) -> str:
+        text = self._states.get(state)
+        if text is None:
+            text = self._states[state] = state_label(state)
+        return text
+
+    def cell(self, day: dt.date, slot_name: str, state: str) -> str:
+        """Same text as :func:`cell_label`, from a once-translated template."""
+        if self._cell_template is None:
+            self._cell_template = gettext("%(day)s %(slot)s: %(state)s")
+        return self._cell_template % {
+            "day": self.day(day),
+            "slot": slot_name,
+            "state": self.state(state),
+        }
+
+    def times(self, start: dt.time | None, end: dt.time | None) -> str:
+        """``9:00–12:00`` (empty for a full-day set, whose times vary)."""
+        if start is None or end is None:
+            return ""
+        return f"{start.hour}:{start.minute:02d}–{end.hour}:{end.minute:02d}"

@@ -1,0 +1,47 @@
+"""The hook through which the lottery (issue 5) marks slots as ``lottery`` (抽選).
+
+Availability asks :func:`lottery_slots` once per call for the slot ids that an open
+lottery round covers; those slots, when otherwise free, show as ``lottery``. Until lottery
+rounds exist no slot is in a lottery, so the default source returns an empty set.
+
+The lottery module installs its source in the app factory with
+``set_lottery_source(app, source)`` — a callable with the signature of
+:func:`lottery_slots` — so nothing happens at import time and each app (and each test app)
+has its own. Tests may also pass ``lottery=`` to
+:func:`shisetsu.slots.operations.availability`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy.orm import Session
+
+LotterySource = Callable[[Session, Sequence[int], dt.date, dt.date], set[str]]
+SOURCE_KEY = "shisetsu.lottery_source"
+
+
+def no_lottery(session: Session, room_ids: Sequence[int], start: dt.date, end: dt.date) -> set[str]:
+    """No slot is in a lottery (the default until lottery rounds exist)."""
+    return set()
+
+
+def set_lottery_source(app: Flask, source: LotterySource | None) -> None:
+    """Install ``app``'s answer to :func:`lottery_slots` (None restores the default)."""
+    app.extensions[SOURCE_KEY] = source or no_lottery
+
+
+def lottery_slots(
+    session: Session, room_ids: Sequence[int], start: dt.date, end: dt.date
+) -> set[str]:
+    """Ids of slots of ``room_ids`` in ``start..end`` that an open lottery round covers.
+
+    Runs in the caller's tenant-bound session and must not write. Return individual slot
+    ids (``"<room>-<YYYYMMDD>-<code>"``), not full-day set ids.
+    """
+    source: LotterySource = no_lottery
+    if has_app_context():
+        source = current_app.extensions.get(SOURCE_KEY, no_lottery)
+    return source(session, room_ids, start, end)

@@ -1,0 +1,1 @@
+"""Designated-manager staff: sign-in with TOTP, console home, staff management."""

@@ -1,0 +1,134 @@
+"""Staff of one designated manager: finding, adding, changing roles and removing.
+
+Functions take a session bound to the tenant and leave committing to the caller. Removal
+bumps ``session_version`` and revokes API tokens, so it takes effect on the next request.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from shisetsu.accounts.models import STAFF_ROLES, ApiToken, Staff
+from shisetsu.auth.personnel import PersonnelError, new_person, normalise_login, reset_sign_in
+from shisetsu.tenancy.models import utcnow
+
+RESPONSIBLE = "responsible"
+
+
+def find_active_staff(session: Session, login: str) -> Staff | None:
+    """The active staff member signing in as ``login`` (case-insensitive)."""
+    value = (login or "").strip().lower()
+    return session.scalar(sa.select(Staff).where(Staff.login == value, Staff.active.is_(True)))
+
+
+def get_active_staff(session: Session, staff_id: int) -> Staff | None:
+    """An active staff member of this tenant by id (None also for another tenant's id)."""
+    staff = session.get(Staff, staff_id)
+    return staff if staff is not None and staff.active else None
+
+
+def list_staff(session: Session, *, removed: bool = False) -> list[Staff]:
+    """Active staff by role then name; with ``removed`` the removed ones, newest first."""
+    if removed:
+        stmt = sa.select(Staff).where(Staff.active.is_(False)).order_by(Staff.removed_at.desc())
+        return list(session.scalars(stmt))
+    rows = session.scalars(sa.select(Staff).where(Staff.active.is_(True)))
+    return sorted(rows, key=lambda s: (STAFF_ROLES.index(s.role), s.display_name, s.id))
+
+
+def create_staff(
+    session: Session,
+    *,
+    login: str,
+    display_name: str,
+    email: str | None,
+    role: str,
+    password: str | None = None,
+    totp_secret: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Staff, str]:
+    """Add a staff member; returns it (flushed) and the initial password to show once."""
+    if role not in STAFF_ROLES:
+        raise PersonnelError("invalid_role")
+    if session.scalar(sa.select(Staff.id).where(Staff.login == normalise_login(login))):
+        raise PersonnelError("login_taken")
+    staff, initial = new_person(
+        Staff,
+        login=login,
+        display_name=display_name,
+        email=email,
+        password=password,
+        totp_secret=totp_secret,
+        now=now or utcnow(),
+        role=role,
+    )
+    session.add(staff)
+    session.flush()
+    return staff, initial
+
+
+def change_role(session: Session, *, actor: Staff, target: Staff, role: str) -> bool:
+    """Give ``target`` another role; False if it already had it."""
+    if role not in STAFF_ROLES:
+        raise PersonnelError("invalid_role")
+    if target.id == actor.id:
+        raise PersonnelError("own_role")
+    if target.role == role:
+        return False
+    if target.role == RESPONSIBLE:
+        _keep_a_responsible(session, leaving=target)
+    target.role = role
+    return True
+
+
+def remove_staff(session: Session, *, actor: Staff, target: Staff, now: datetime) -> None:
+    """Deactivate ``target`` and end every session and API token it has, at once."""
+    if target.id == actor.id:
+        raise PersonnelError("self_removal")
+    if target.role == RESPONSIBLE:
+        _keep_a_responsible(session, leaving=target)
+    target.active = False
+    target.removed_at = now
+    target.removed_by_id = actor.id
+    target.session_version += 1
+    _revoke_api_tokens(session, target, now)
+
+
+def reset_staff_sign_in(session: Session, *, actor: Staff, target: Staff, now: datetime) -> str:
+    """New initial password, TOTP to enrol again; their sessions and tokens end at once."""
+    if target.id == actor.id:
+        raise PersonnelError("self_reset")
+    initial = reset_sign_in(target)
+    _revoke_api_tokens(session, target, now)
+    return initial
+
+
+def _revoke_api_tokens(session: Session, target: Staff, now: datetime) -> None:
+    session.execute(
+        sa.update(ApiToken)
+        .where(
+            ApiToken.principal_kind == "staff",
+            ApiToken.principal_id == target.id,
+            ApiToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+
+
+def _keep_a_responsible(session: Session, *, leaving: Staff) -> None:
+    """Refuse if ``leaving`` is the last active responsible person.
+
+    On PostgreSQL the responsible rows are locked in id order, so two people removing each
+    other at the same moment cannot both succeed (the second re-reads and is refused).
+    """
+    stmt = (
+        sa.select(Staff.id)
+        .where(Staff.role == RESPONSIBLE, Staff.active.is_(True))
+        .order_by(Staff.id)
+        .with_for_update()
+    )
+    if not [i for i in session.scalars(stmt) if i != leaving.id]:
+        raise PersonnelError("last_responsible")
