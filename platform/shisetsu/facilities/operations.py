@@ -34,7 +34,9 @@ def list_facilities(session: Session) -> list[Facility]:
 def sync_facilities(session: Session, config: TenantConfig) -> SyncSummary:
     """Make the facility and room rows match ``config``; removed ones are deactivated.
 
-    Rows are deactivated rather than deleted because bookings will refer to them.
+    Rows are deactivated rather than deleted because bookings will refer to them. Capacity,
+    area, equipment and "open for booking" are only seeded from the file: after that they
+    belong to staff, who edit them in the console, so a sync never overwrites them.
     """
     summary = SyncSummary()
     existing = {f.code: f for f in session.scalars(sa.select(Facility))}
@@ -55,13 +57,12 @@ def sync_facilities(session: Session, config: TenantConfig) -> SyncSummary:
         for room_position, rc in enumerate(fc.rooms):
             room = rooms.pop(rc.code, None)
             if room is None:
-                room = Room(code=rc.code)
+                room = Room(code=rc.code, capacity=rc.capacity, area_m2=rc.area_m2)
+                room.equipment, room.active = list(rc.equipment), True
                 facility.rooms.append(room)
                 summary.added += 1
             room.name_ja, room.name_en = rc.name.ja, rc.name.en
-            room.capacity, room.area_m2 = rc.capacity, rc.area_m2
-            room.equipment, room.slot_scheme = list(rc.equipment), rc.slot_scheme
-            room.sample, room.position, room.active = rc.sample, room_position, True
+            room.slot_scheme, room.sample, room.position = rc.slot_scheme, rc.sample, room_position
         for leftover in rooms.values():
             if leftover.active:
                 leftover.active = False
