@@ -19,6 +19,7 @@ from shisetsu.extensions import babel, csrf, db, limiter, login_manager
 from shisetsu.observability.logging import init_request_logging
 from shisetsu.observability.sentry import init_sentry
 from shisetsu.paths import PROJECT_ROOT
+from shisetsu.routing import BoundedIntConverter
 from shisetsu.tenancy.binding import install_session_hooks
 from shisetsu.tenancy.runtime import init_runtimes
 
@@ -40,6 +41,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
 
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     install_session_hooks()
     tenancy_web.init_app(app)
     sessions.init_app(app)  # idle timeout: after tenant binding, before views

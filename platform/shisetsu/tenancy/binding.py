@@ -9,6 +9,7 @@ tenant role once it is returned.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +23,9 @@ from shisetsu.extensions import db
 from shisetsu.tenancy.engines import is_postgres, tenant_sqlite_path
 from shisetsu.tenancy.models import Tenant
 from shisetsu.tenancy.names import BoundTenant, InvalidSlug, validate_slug
+
+
+REGISTRY_CACHE_KEY = "shisetsu.registry_cache"
 
 
 class TenantBindingError(RuntimeError):
@@ -42,15 +46,35 @@ def bound_tenant_for(app: Flask, record: Tenant) -> BoundTenant:
 
 
 def find_tenant(slug: str) -> Tenant | None:
-    """The active registry row for ``slug``, read outside the request's session."""
+    """The active registry row for ``slug``, read outside the request's session.
+
+    Rows are cached for ``TENANT_CACHE_SECONDS`` (the lookup costs more than the binding);
+    provisioning clears the cache, so a tenant created or synced here is seen at once.
+    """
     try:
         validate_slug(slug)
     except InvalidSlug:
         return None
-    with Session(db.engine) as session:
-        return session.scalar(
+    ttl = float(current_app.config.get("TENANT_CACHE_SECONDS", 0))
+    cache: dict[str, tuple[float, Tenant | None]] = current_app.extensions.setdefault(
+        REGISTRY_CACHE_KEY, {}
+    )
+    hit = cache.get(slug)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    with Session(db.engine, expire_on_commit=False) as session:
+        record = session.scalar(
             sa.select(Tenant).where(Tenant.slug == slug, Tenant.status == "active")
         )
+    if ttl > 0:
+        cache[slug] = (now + ttl, record)
+    return record
+
+
+def clear_registry_cache(app: Flask) -> None:
+    """Forget cached registry rows (after creating, syncing or retiring a tenant)."""
+    app.extensions.pop(REGISTRY_CACHE_KEY, None)
 
 
 def bind_tenant(session: Any, tenant: BoundTenant) -> None:

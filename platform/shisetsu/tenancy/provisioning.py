@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from shisetsu.facilities.operations import SyncSummary, sync_facilities
 from shisetsu.plugins.host import PluginConfigError, build_plugin_manager
 from shisetsu.tenancy import migrate
+from shisetsu.tenancy.binding import clear_registry_cache
 from shisetsu.tenancy.config import TenantConfig, TenantConfigError, load_tenant_config
 from shisetsu.tenancy.engines import (
     dispose_tenant_engines,
@@ -98,6 +99,7 @@ def list_tenants(app: Flask) -> list[Tenant]:
 def create_tenant(app: Flask, slug: str, config_path: Path | None = None) -> CreatedTenant:
     """Create schema/role (or file), tables and facilities, then register the tenant."""
     validate_slug(slug)
+    clear_registry_cache(app)
     path = config_path or default_config_path(app, slug)
     config = load_checked_config(path, slug)
     if is_postgres(app):
@@ -226,6 +228,7 @@ def migrate_tenant(app: Flask, tenant: Tenant) -> None:
 
 def sync_tenant(app: Flask, tenant: Tenant) -> SyncSummary:
     """Re-read a tenant's tenant.toml and bring names and facilities up to date."""
+    clear_registry_cache(app)
     config = load_checked_config(Path(tenant.config_path), tenant.slug)
     with admin_connection(app) as conn:
         session = Session(conn)

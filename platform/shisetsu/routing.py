@@ -1,0 +1,19 @@
+"""URL converters."""
+
+from typing import Any
+
+from werkzeug.routing import IntegerConverter, Map
+
+MAX_ID = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` limited to 1..2**31-1: larger numbers cannot be ids, so they are a 404.
+
+    Without the bound, SQLite raises OverflowError past 2**63 (a 500, not a "not found").
+    """
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 0)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
