@@ -37,7 +37,7 @@ pytest:
 ## make messages: re-extract strings and update both catalogues
 messages:
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i messages.pot -d platform/shisetsu/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i messages.pot -d platform/shisetsu/translations --no-fuzzy-matching -w 100
 	rm messages.pot
 
 clean:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from shisetsu.auth.access import PUBLIC, permits
 from shisetsu.extensions import db
@@ -41,7 +41,7 @@ def build_path(rule: Rule) -> str:
     for name, converter in rule._converters.items():
         if name == "tenant":
             values[name] = TENANT
-        elif type(converter).__name__ == "IntegerConverter":
+        elif isinstance(converter, IntegerConverter):
             values[name] = 987654
         else:
             values[name] = "x"

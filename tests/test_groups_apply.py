@@ -252,8 +252,8 @@ def test_the_privacy_notice_must_be_accepted(client: FlaskClient, any_app: Flask
     page = text(client.get("/genkikan/groups/apply"))
     notice = re.search(r'<section class="privacy-notice".*?</section>', page, re.S)
     assert notice, "the privacy notice is shown with the form"
-    for heading in ("Purpose of use", "Items recorded", "Retention period"):
-        assert heading in notice.group(0) or heading in page
+    for heading in ("利用目的", "記録する項目", "保存期間"):  # Japanese by default
+        assert heading in notice.group(0), heading
     assert "12" in notice.group(0)  # retention months from tenant.toml
     assert 'type="checkbox"' in page and 'name="privacy_accepted"' in page
 
