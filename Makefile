@@ -41,4 +41,4 @@ messages:
 	rm messages.pot
 
 clean:
-	rm -rf $(VENV) instance .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) instance .mypy_cache .ruff_cache .pytest_cache node_modules

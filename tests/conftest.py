@@ -2,7 +2,7 @@
 
 from shisetsu.i18n import compile_catalogs
 
-pytest_plugins = ["tests.fixtures.apps", "tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.apps", "tests.fixtures.browser", "tests.fixtures.axe"]
 
 
 def pytest_sessionstart(session: object) -> None:

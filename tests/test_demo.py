@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from shisetsu.accounts.models import Account, Staff
 from shisetsu.demo.accounts import DemoRefused, demo_password
 from shisetsu.groups.models import APPROVED, Group
+from shisetsu.lottery.models import LotteryEntry, LotteryRound
 from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.apps import make_app
 
@@ -31,9 +32,14 @@ def test_seed_is_idempotent(seeded: tuple) -> None:
     app, first, second = seeded
     for slug in ("regasu", "genkikan"):
         with tenant_session(app, slug) as session:
-            assert session.scalar(sa.select(sa.func.count()).select_from(Account)) == 20
+            # demo01-demo20, plus the synthetic lottery entrants demo21-demo32
+            assert session.scalar(sa.select(sa.func.count()).select_from(Account)) == 32
             approved = sa.select(sa.func.count()).where(Group.status == APPROVED)
-            assert session.scalar(approved) == 20
+            assert session.scalar(approved) == 32
+            entered = sa.select(sa.func.count()).select_from(LotteryEntry)
+            assert session.scalar(entered) == 12
+            rounds = session.scalars(sa.select(LotteryRound.state)).all()
+            assert rounds == ["open"]
             logins = set(session.scalars(sa.select(Staff.login)))
             assert logins == {"demo-manager", "demo-counter"}
     # the same TOTP secrets are printed both times (nothing was re-created)

@@ -12,7 +12,7 @@ import zoneinfo
 import sqlalchemy as sa
 from flask import Flask
 
-from shisetsu.facilities.models import Room
+from shisetsu.facilities.models import Facility, Room
 from shisetsu.facilities.operations import sync_facilities
 from shisetsu.slots.calendar import is_holiday_rates
 from shisetsu.slots.models import Closure, SlotHold
@@ -31,7 +31,23 @@ def reset_slots(app: Flask) -> None:
         with tenant_session(app, slug) as session:
             session.execute(sa.delete(SlotHold))
             session.execute(sa.delete(Closure))
-            sync_facilities(session, current_runtime().config)
+            config = current_runtime().config
+            sync_facilities(session, config)
+            # sync keeps staff edits, so put the shipped room details back explicitly
+            for facility in config.facilities:
+                for rc in facility.rooms:
+                    session.execute(
+                        sa.update(Room)
+                        .where(
+                            Room.code == rc.code, Room.facility.has(Facility.code == facility.code)
+                        )
+                        .values(
+                            capacity=rc.capacity,
+                            area_m2=rc.area_m2,
+                            equipment=list(rc.equipment),
+                            active=True,
+                        )
+                    )
             session.commit()
 
 

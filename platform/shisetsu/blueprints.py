@@ -3,10 +3,17 @@
 from flask import Flask
 
 from shisetsu.accounts.views import bp as accounts_bp
+from shisetsu.audit.views import bp as audit_bp
+from shisetsu.audit.ward_views import bp as ward_audit_bp
+from shisetsu.booking.manage_views import bp as booking_manage_bp
+from shisetsu.booking.views import bp as booking_bp
 from shisetsu.errors import register_error_handlers
 from shisetsu.facilities.views import bp as facilities_bp
 from shisetsu.groups.manage_views import bp as groups_manage_bp
 from shisetsu.groups.views import bp as groups_bp
+from shisetsu.lottery.manage_views import bp as lottery_manage_bp
+from shisetsu.lottery.manage_views import ward_bp as ward_lottery_bp
+from shisetsu.lottery.views import bp as lottery_bp
 from shisetsu.notify.views import init_app as init_dev_mail
 from shisetsu.portal.views import bp as portal_bp
 from shisetsu.slots.manage_views import bp as slots_manage_bp
@@ -26,5 +33,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ward_bp)
     app.register_blueprint(slots_bp)
     app.register_blueprint(slots_manage_bp)
+    app.register_blueprint(booking_bp)
+    app.register_blueprint(booking_manage_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(ward_audit_bp)
+    app.register_blueprint(lottery_bp)
+    app.register_blueprint(lottery_manage_bp)
+    app.register_blueprint(ward_lottery_bp)
     init_dev_mail(app)  # development/testing only
     register_error_handlers(app)

@@ -6,9 +6,11 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from shisetsu.audit.cli import audit_cli
 from shisetsu.demo.cli import demo_cli
 from shisetsu.i18n import compile_catalogs
 from shisetsu.jobs.cli import cron_command, worker_command
+from shisetsu.lottery.cli import lottery_cli
 from shisetsu.notify.cli import mail_cli
 from shisetsu.staff.cli import staff_cli
 from shisetsu.tenancy.cli import tenants_cli
@@ -38,6 +40,8 @@ def register_cli(app: Flask) -> None:
         mail_cli,
         staff_cli,
         ward_cli,
+        audit_cli,
+        lottery_cli,
     ):
         app.cli.add_command(group)
 

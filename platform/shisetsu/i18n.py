@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,14 @@ from babel.messages.pofile import read_po
 from flask import Flask, current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from shisetsu.paths import PACKAGE_DIR
 
 LANG_COOKIE = "lang"
 TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
+# Kana, CJK ideographs and half-width katakana: text people typed in Japanese.
+JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 
 
 def select_locale() -> str:
@@ -32,6 +36,7 @@ def current_locale() -> str:
 
 def init_app(app: Flask) -> None:
     """Expose the language helpers to templates."""
+    app.add_template_filter(mark_japanese, "ja")
 
     @app.context_processor
     def _language_context() -> dict[str, Any]:
@@ -40,6 +45,16 @@ def init_app(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "logout_endpoint": _logout_endpoint(),
         }
+
+
+def mark_japanese(value: Any) -> Markup:
+    """``value`` escaped, in ``<span lang="ja">`` when it is Japanese on a page in another
+    language (names, reasons, equipment typed in Japanese), so screen readers switch voice
+    (WCAG 3.1.2). Templates use it as the ``ja`` filter: ``{{ group.name|ja }}``."""
+    text = "" if value is None else str(value)
+    if current_locale() != "ja" and JAPANESE_SCRIPT.search(text):
+        return Markup('<span lang="ja">%s</span>') % text
+    return escape(text)
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:

@@ -14,6 +14,9 @@ MODEL_MODULES = (
     "shisetsu.groups.models",
     "shisetsu.ward.models",
     "shisetsu.slots.models",
+    "shisetsu.booking.models",
+    "shisetsu.audit.models",
+    "shisetsu.lottery.models",
 )
 
 

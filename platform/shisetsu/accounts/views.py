@@ -12,6 +12,7 @@ from flask_babel import format_datetime, gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from shisetsu import audit
 from shisetsu.accounts import operations as ops
 from shisetsu.accounts.forms import (
     PASSWORD_MESSAGES,
@@ -84,6 +85,7 @@ def _token_problem(state: ops.TokenState, purpose: str) -> tuple[str, int]:
 @access(RESIDENT)
 def home() -> Page:
     """マイページ: the account's login, email and links."""
+    audit.record_view(db.session(), "account", current_user.id)
     form = LocaleForm(locale=current_user.record.locale)
     return _render("home.html", account=current_user.record, locale_form=form)
 
@@ -107,6 +109,7 @@ def signup() -> Page:
                 now=_now(),
                 link=_link(".verify"),
             )
+            audit.record(db.session(), audit.CREATE, "account", account.id, detail="signup")
             db.session.commit()
         except ops.PasswordRefused as exc:
             form.password.errors = _password_errors(exc.problems)
@@ -141,9 +144,10 @@ def verify(token: str) -> Page:
             return _token_problem(state, ops.VERIFY)
         return _render("verify.html", form=form)
     try:
-        ops.verify_email(db.session(), token, now=_now())
+        account = ops.verify_email(db.session(), token, now=_now())
     except ops.TokenProblem as exc:
         return _token_problem(exc.state, ops.VERIFY)
+    audit.record(db.session(), audit.UPDATE, "account", account.id, detail="email verified")
     db.session.commit()
     flash(gettext("Your email address is confirmed. You can sign in now."), "info")
     return redirect(url_for(".login"))
@@ -181,6 +185,14 @@ def login() -> Page:
     if not form.validate_on_submit():
         return _render("login.html", form=form)
     result = ops.sign_in(db.session(), form.login.data or "", form.password.data or "", now=_now())
+    audit.record_sign_in(
+        db.session(),
+        RESIDENT,
+        result.account,
+        ok=result.ok,
+        reason="unverified" if result.unverified else result.outcome.value,
+        typed=form.login.data,
+    )
     db.session.commit()  # failures count towards the lockout
     if result.outcome is Outcome.LOCKED and result.locked_until is not None:
         form.form_errors.append(
@@ -243,7 +255,7 @@ def reset(token: str) -> Page:
         return _token_problem(state, ops.RESET)
     if form.validate_on_submit():
         try:
-            ops.complete_reset(db.session(), token, form.password.data or "", now=_now())
+            account = ops.complete_reset(db.session(), token, form.password.data or "", now=_now())
         except ops.TokenProblem as exc:
             db.session.rollback()
             return _token_problem(exc.state, ops.RESET)
@@ -251,6 +263,7 @@ def reset(token: str) -> Page:
             db.session.rollback()
             form.password.errors = _password_errors(exc.problems)
         else:
+            audit.record(db.session(), audit.UPDATE, "account", account.id, detail="password reset")
             db.session.commit()
             sign_out()
             flash(gettext("Your new password is set. Please sign in with it."), "info")
@@ -274,6 +287,9 @@ def password() -> Page:
             target = form.current if exc.problems == ["wrong_current"] else form.password
             target.errors = _password_errors(exc.problems)
         else:
+            audit.record(
+                db.session(), audit.UPDATE, "account", account.id, detail="password changed"
+            )
             db.session.commit()
             sign_in(principal_for(RESIDENT, account))
             flash(gettext("Your password is changed. Other sessions were signed out."), "info")
@@ -289,6 +305,7 @@ def locale() -> Response:
     if not form.validate_on_submit():
         return redirect(url_for(".home"))
     ops.set_locale(current_user.record, form.locale.data or "ja")
+    audit.record(db.session(), audit.UPDATE, "account", current_user.id, detail="language")
     db.session.commit()
     flash(gettext("Your language setting is saved."), "info")
     return _remember_language(redirect(url_for(".home")), current_user.record.locale)

@@ -4,14 +4,23 @@ from flask import Flask
 from flask_smorest import Api
 
 from shisetsu.api.availability import bp as availability_bp
+from shisetsu.api.bookings import bp as bookings_bp
 from shisetsu.api.core import bp as core_bp
 from shisetsu.api.facilities import bp as facilities_bp
+from shisetsu.api.lottery import bp as lottery_bp
 from shisetsu.api.schemas import ErrorSchema
 from shisetsu.api.tokens import bp as tokens_bp
 from shisetsu.extensions import csrf
 from shisetsu.tenancy.names import SLUG_RE
 
-API_BLUEPRINTS = (core_bp, facilities_bp, tokens_bp, availability_bp)
+API_BLUEPRINTS = (
+    core_bp,
+    facilities_bp,
+    tokens_bp,
+    availability_bp,
+    bookings_bp,
+    lottery_bp,
+)
 
 # Documents the ``<tenant>`` of every blueprint under /api/v1/<tenant> (instead of a bare
 # "string"), so clients and schemathesis know what a slug looks like.

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shisetsu import audit
 from shisetsu.accounts.forms import PASSWORD_MESSAGES
 from shisetsu.auth import second_factor as factor
 from shisetsu.auth.personnel import change_own_password
@@ -28,6 +29,7 @@ def recovery_codes_page(flow: SignInFlow) -> ResponseReturnValue:
     if form.validate_on_submit():
         codes = factor.regenerate_recovery_codes(record, form.code.data or "", utcnow())
         if codes is not None:
+            audit.record(db.session(), audit.UPDATE, flow.kind, record.id, detail="recovery codes")
             db.session.commit()
             home = url_for(flow.endpoint("home"))
             return no_store(flow.render("auth/recovery_codes.html", codes=codes, next=home))
@@ -46,6 +48,9 @@ def password_page(flow: SignInFlow) -> ResponseReturnValue:
     if form.validate_on_submit():
         problems = change_own_password(record, form.current.data or "", form.password.data or "")
         if not problems:
+            audit.record(
+                db.session(), audit.UPDATE, flow.kind, record.id, detail="password changed"
+            )
             db.session.commit()
             sign_in(principal_for(flow.kind, record))
             flash(_("Your password is changed. Other sessions were signed out."), "info")

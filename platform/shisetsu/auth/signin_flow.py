@@ -23,6 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from shisetsu import audit
 from shisetsu.auth import second_factor as factor
 from shisetsu.auth.lockout import Attempt, Outcome, authenticate
 from shisetsu.auth.principals import MODELS, is_usable, principal_for
@@ -94,6 +95,9 @@ class SignInFlow:
             now = utcnow()
             record = self.find(form.login.data or "")
             attempt = authenticate(record, form.password.data or "", now)
+            audit.record_password_step(
+                db.session(), self.kind, record, form.login.data, attempt.outcome.value
+            )
             db.session.commit()
             if attempt.outcome is Outcome.OK:
                 self._begin(record, request.args.get("next"))
@@ -117,6 +121,7 @@ class SignInFlow:
             codes = factor.complete_enrolment(record, form.code.data or "", now)
             if codes is not None:
                 factor.note_success(record)
+                audit.record_login(db.session(), self.kind, record, detail="totp enrolled")
                 db.session.commit()
                 target = self._finish(record)
                 return no_store(self.render("auth/recovery_codes.html", codes=codes, next=target))
@@ -144,6 +149,7 @@ class SignInFlow:
             if how is not None:
                 factor.note_success(record)
                 remaining = factor.remaining_recovery_codes(record)
+                audit.record_login(db.session(), self.kind, record, detail=how)
                 db.session.commit()
                 target = self._finish(record)
                 if how == factor.RECOVERY:
@@ -211,6 +217,7 @@ class SignInFlow:
     def _wrong_code(self, record: Any, now: datetime) -> ResponseReturnValue | None:
         """Count a wrong code; after too many, back to the password (or locked)."""
         locked_until = factor.note_failure(record, now)
+        audit.record_login_failure(db.session(), self.kind, record, reason="wrong_code")
         db.session.commit()
         data = dict(session.get(PENDING_KEY) or {})
         data["wrong"] = int(data.get("wrong", 0)) + 1

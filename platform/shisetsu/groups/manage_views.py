@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shisetsu import audit
 from shisetsu.auth.access import ANY_STAFF, OPERATIONS, access, permits
 from shisetsu.extensions import db
 from shisetsu.groups import review
@@ -108,6 +109,8 @@ def _detail_page(
     status: int = 200,
 ) -> ResponseReturnValue:
     config = current_runtime().config
+    if _can_review():  # the representative's and contact's personal items are on the page
+        audit.record_view(db.session(), "group", group.id)
     if verify_form is None:
         verify_form = VerifyForm(formdata=None)
         verify_form.verified_member_count.data = group.verified_member_count or group.member_count
@@ -149,6 +152,7 @@ def verify(group_id: int) -> ResponseReturnValue:
     except GroupStateError as exc:
         flash(str(STATE_MESSAGES[exc.code]), "error")
     else:
+        audit.record(db.session(), audit.UPDATE, "group", group.id, detail="document check")
         db.session.commit()
         flash(_("The document check was recorded."), "success")
     return redirect(url_for(".detail", group_id=group.id))
@@ -177,6 +181,7 @@ def approve(group_id: int) -> ResponseReturnValue:
     except GroupStateError as exc:
         flash(str(STATE_MESSAGES[exc.code]), "error")
     else:
+        audit.record(db.session(), audit.UPDATE, "group", group.id, detail="approved")
         db.session.commit()
         flash(_("The group was registered and the applicant was told by mail."), "success")
     return redirect(url_for(".detail", group_id=group.id))
@@ -202,6 +207,7 @@ def reject(group_id: int) -> ResponseReturnValue:
     except GroupStateError as exc:
         flash(str(STATE_MESSAGES[exc.code]), "error")
     else:
+        audit.record(db.session(), audit.UPDATE, "group", group.id, detail="rejected")
         db.session.commit()
         flash(_("The application was rejected and the applicant was told by mail."), "success")
     return redirect(url_for(".detail", group_id=group.id))

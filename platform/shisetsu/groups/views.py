@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shisetsu import audit
 from shisetsu.auth.access import RESIDENT, access
 from shisetsu.extensions import db
 from shisetsu.groups import operations as ops
@@ -117,6 +118,7 @@ def _application_page(renews: Group | None) -> ResponseReturnValue:
             flash(str(STATE_MESSAGES[exc.code]), "error")
             return redirect(url_for(".index"))
         else:
+            audit.record(session, audit.CREATE, "group", group.id, detail="application")
             session.commit()
             flash(
                 _(
@@ -151,6 +153,7 @@ def _render_form(
 def detail(group_id: int) -> str:
     """One of my groups, with what staff decided."""
     group = _own_or_404(group_id)
+    audit.record_view(db.session(), "group", group.id)
     config = current_runtime().config
     today = ops.local_today(config)
     return render_template(
@@ -179,6 +182,7 @@ def withdraw(group_id: int) -> ResponseReturnValue:
     except ops.GroupStateError as exc:
         flash(str(STATE_MESSAGES[exc.code]), "error")
     else:
+        audit.record(db.session(), audit.UPDATE, "group", group.id, detail="withdrawn")
         db.session.commit()
         flash(_("The group was withdrawn."), "success")
     return redirect(url_for(".detail", group_id=group.id))

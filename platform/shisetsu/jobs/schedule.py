@@ -31,4 +31,22 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "Registered groups: expire registrations past their last valid day (booking and "
         "lottery rights end) and mail the advance notice before expiry",
     ),
+    PeriodicJob(
+        "10 0 * * *",
+        "shisetsu.booking.jobs.deadline_job",
+        "Bookings: cancel unpaid bookings past their payment deadline (slots released, "
+        "group mailed) and send the one reminder before the deadline",
+    ),
+    PeriodicJob(
+        "*/5 * * * *",
+        "shisetsu.lottery.jobs.tick",
+        "Lottery: open, close and draw rounds, release unconfirmed wins and open first "
+        "come, each when the tenant's lottery calendar says (idempotent)",
+    ),
+    PeriodicJob(
+        "30 1 * * *",
+        "shisetsu.audit.jobs.analysis_job",
+        "Access log: analyse the last complete days and record findings for the operator "
+        "and the ward",
+    ),
 )

@@ -80,11 +80,13 @@ import json
 import re
 import secrets
 import sys
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain, combinations, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -122,6 +124,8 @@ SKIPPED_TAKEN = "skipped_taken"
 STATUSES = (WON, LOST, SKIPPED_CAP, SKIPPED_TAKEN)
 
 MAX_ID_LENGTH = 200
+MAX_RANK = 1_000
+MAX_SET_SLOTS = 8  # a set's bookkeeping grows as 2^slots
 MAX_PROBLEMS = 20
 
 LEGEND = {
@@ -250,14 +254,9 @@ class DrawResult:
         }
 
     @cached_property
-    def canonical_body(self) -> bytes:
-        """:func:`canonical_json` of :meth:`body` (computed once)."""
-        return canonical_json(self.body())
-
-    @cached_property
     def result_hash(self) -> str:
         """SHA-256 (hex) of the canonical JSON of :meth:`body`."""
-        return sha256_hex(self.canonical_body)
+        return sha256_hex(canonical_json(self.body()))
 
     def to_json(self) -> str:
         """Canonical JSON of :meth:`body` plus ``result_hash``: byte-identical everywhere."""
@@ -469,49 +468,80 @@ def _canonical_entries(entries: Iterable[Any], problems: _Problems) -> list[_Can
             problems.add(f"{where}.category: {reason}")
         if type(losses) is not int or losses < 0:
             problems.add(f"{where}.losses: must be a non-negative integer")
-        ranks: set[int] = set()
-        entered: set[str] = set()
-        cchoices: list[tuple[int, tuple[str, ...]]] = []
-        for rank, slots in choices:
-            if type(rank) is not int or rank < 1:
-                problems.add(f"{where}: choice rank {rank!r} is not a positive integer")
+        cchoices = _canonical_choices(where, choices, good_ids, problems)
+        out.append((group, category, losses, cchoices))
+    if not problems:
+        out.sort(key=_first)
+    return out
+
+
+def _canonical_choices(
+    where: str, choices: Iterable[Any], good_ids: set[str], problems: _Problems
+) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """Check one entry's choices; return them sorted by rank, each set's slots sorted.
+
+    ``good_ids`` caches slot ids already found valid. One-slot choices, nearly all of
+    them, take the short path.
+    """
+    entered: set[str] = set()
+    out: list[Any] = []  # (rank, slots) pairs: tuples or canonical Choice values
+    for choice in choices:
+        rank, slots = choice
+        if type(rank) is not int or not 0 < rank <= MAX_RANK:
+            problems.add(f"{where}: choice rank {rank!r} is not an integer from 1 to {MAX_RANK}")
+            continue
+        if type(slots) is not tuple:
+            if not isinstance(slots, list):
+                problems.add(f"{where}: choice {rank} must list its slots")
                 continue
-            if rank in ranks:
-                problems.add(f"{where}: two choices have rank {rank}")
-            ranks.add(rank)
-            if type(slots) is not tuple:
-                if not isinstance(slots, list | tuple):
-                    problems.add(f"{where}: choice {rank} must list its slots")
+            slots = tuple(slots)
+        if len(slots) == 1:
+            slot = slots[0]
+            if type(slot) is not str or slot not in good_ids:
+                reason = _id_problem(slot)
+                if reason:
+                    problems.add(f"{where}: choice {rank} slot id {reason}")
                     continue
-                slots = tuple(slots)
-            if not slots:
-                problems.add(f"{where}: choice {rank} must list at least one slot")
+                good_ids.add(slot)
+            if slot in entered:
+                problems.add(f"{where}: slot {slot!r} is entered in more than one choice")
+            entered.add(slot)
+        else:
+            checked = _checked_set(where, rank, slots, good_ids, problems)
+            if checked is None:
                 continue
-            bad = False
-            for slot in slots:
-                if type(slot) is not str or slot not in good_ids:
-                    reason = _id_problem(slot)
-                    if reason:
-                        problems.add(f"{where}: choice {rank} slot id {reason}")
-                        bad = True
-                        break
-                    good_ids.add(slot)
-            if bad:
-                continue
-            if len(slots) > 1:
-                if len(set(slots)) != len(slots):
-                    problems.add(f"{where}: choice {rank} lists a slot twice")
-                slots = tuple(sorted(slots))
+            slots = checked
             if not entered.isdisjoint(slots):
                 again = min(entered.intersection(slots))
                 problems.add(f"{where}: slot {again!r} is entered in more than one choice")
             entered.update(slots)
-            cchoices.append((rank, slots))
-        cchoices.sort(key=_first)
-        out.append((group, category, losses, tuple(cchoices)))
-    if not problems:
-        out.sort(key=_first)
-    return out
+        # A Choice already in canonical form is kept: no copy of half a million pairs.
+        out.append(choice if type(choice) is Choice and choice[1] is slots else (rank, slots))
+    out.sort(key=_first)
+    if len({rank for rank, _ in out}) != len(out):
+        problems.add(f"{where}: two choices have the same rank")
+    return tuple(out)
+
+
+def _checked_set(
+    where: str, rank: int, slots: tuple[Any, ...], good_ids: set[str], problems: _Problems
+) -> tuple[str, ...] | None:
+    """A choice's slots, sorted, if they form a valid set (or are empty: None)."""
+    if not slots or len(slots) > MAX_SET_SLOTS:
+        problems.add(f"{where}: choice {rank} must list 1 to {MAX_SET_SLOTS} slots")
+        return None
+    for slot in slots:
+        if type(slot) is not str or slot not in good_ids:
+            reason = _id_problem(slot)
+            if reason:
+                problems.add(f"{where}: choice {rank} slot id {reason}")
+                return None
+            good_ids.add(slot)
+    if len(set(slots)) != len(slots):
+        problems.add(f"{where}: choice {rank} lists a slot twice")
+        return None
+    ordered = tuple(sorted(slots))
+    return slots if ordered == slots else ordered
 
 
 _first = itemgetter(0)
@@ -532,172 +562,257 @@ def draw(draw_input: DrawInput) -> DrawResult:
         return _draw(canonical_input(draw_input), draw_input.seed)
 
 
-def _draw(canon: Mapping[str, Any], seed: bytes) -> DrawResult:
-    """Draw from a validated canonical input (the algorithm in the module docstring)."""
+def _draw(canon: Mapping[str, Any], seed: bytes, input_hash: str | None = None) -> DrawResult:
+    """Draw from a validated canonical input (the algorithm in the module docstring).
+
+    ``input_hash`` is the input's entries hash when the caller has computed it already.
+    """
+    if input_hash is None:
+        input_hash = sha256_hex(canonical_json(canon))
     table = _Table(canon, seed)
     cap = canon["params"]["win_cap_per_group"]
-    allocation: dict[str, str] = {}
-    allocated_at: dict[str, int] = {}  # slot -> the rank that won it
-    wins: dict[str, int] = {}
-    for rank in sorted(table.by_rank):
-        # A stable sort of the canonical (group) order: equal priorities go by group id.
-        order = sorted(table.by_rank[rank], key=table.priority.__getitem__, reverse=True)
-        _walk(table, rank, order, cap, allocation, allocated_at, wins)
+    # A stable sort of the canonical (group) order: equal priorities go by group id.
+    orders = [
+        (rank, sorted(table.by_rank[rank], key=table.priority.__getitem__, reverse=True))
+        for rank in sorted(table.by_rank)
+    ]
+    del table.priority, table.by_rank  # not needed any more: free them before the walk
+    for rank, order in orders:
+        _walk(table, rank, order, cap)
     return DrawResult(
         round_id=canon["round_id"],
         policy=canon["policy"],
         commitment=commitment(seed),
-        entries_hash=sha256_hex(canonical_json(canon)),
-        allocation=allocation,
+        entries_hash=input_hash,
+        allocation=table.allocation(),
         rows=table.rows(),
     )
 
 
-class _Table:
-    """One row per choice, in canonical order (group, then rank), as parallel lists.
+_CODE = {status: code for code, status in enumerate(STATUSES)}
+_WON, _LOST, _SKIPPED_CAP, _SKIPPED_TAKEN = (_CODE[s] for s in STATUSES)
 
-    Columns rather than objects: a large round has half a million choices, and a few
-    flat lists are both smaller and faster than as many objects.
+
+class _Set(NamedTuple):
+    """A set of slots (as slot numbers, ascending) and its subsets of two or more slots.
+
+    ``even``/``odd`` hold the subsets with an even/odd number of slots: the terms of the
+    inclusion–exclusion that counts sets sharing several slots with this one only once.
+    """
+
+    members: tuple[int, ...]
+    even: tuple[tuple[int, ...], ...]
+    odd: tuple[tuple[int, ...], ...]
+
+
+class _Table:
+    """The draw's working state: one row per choice, as parallel arrays.
+
+    Choices are numbered ``k`` in canonical order (group, then rank), groups ``g`` in
+    canonical order, slots ``s`` in id order. Columns are built with bulk operations and
+    hold small integers in typed arrays rather than objects: a large round has half a
+    million choices, and walking them in random (draw) order is dominated by memory
+    access, which compact arrays keep cheap.
     """
 
     def __init__(self, canon: Mapping[str, Any], seed: bytes) -> None:
-        params: Mapping[str, int] = canon["params"]
-        weighted = canon["policy"] == HISTORY_WEIGHTED
-        base = hashlib.blake2b(key=seed, digest_size=16)
-        base.update(f"{ENGINE}\x00{canon['round_id']}\x00".encode())
-        copy = base.copy
-        self.group: list[str] = []
-        self.rank: list[int] = []
-        self.slots: list[tuple[str, ...]] = []
-        self.single: list[str | None] = []  # the slot of a one-slot choice, else None
-        self.priority: list[bytes] = []
+        entries: list[_CanonEntry] = canon["entries"]
+        self.groups = [entry[0] for entry in entries]
+        flat = [slots for entry in entries for _rank, slots in entry[3]]
+        self.c_rank = [rank for entry in entries for rank, _slots in entry[3]]
+        self.c_group = array(
+            "i", chain.from_iterable(repeat(g, len(entry[3])) for g, entry in enumerate(entries))
+        )
+        self.slots = sorted(set(chain.from_iterable(flat)))
+        index = {slot: s for s, slot in enumerate(self.slots)}
+        # The slot of a one-slot choice; -1 for a set, whose slots are in c_set.
+        self.c_slot = array("i", [index[slots[0]] if len(slots) == 1 else -1 for slots in flat])
+        self._sets: dict[tuple[int, ...], _Set] = {}
+        self.c_set = {
+            k: self._set(tuple(sorted(map(index.__getitem__, slots))))
+            for k, slots in enumerate(flat)
+            if len(slots) > 1
+        }
+        self.priority = _priorities(canon, seed)
         self.by_rank: dict[int, list[int]] = {}
-        self.groups_of: defaultdict[str, list[str]] = defaultdict(list)  # slot -> entrants
-        k = 0
-        for group, _category, losses, choices in canon["entries"]:
-            weight = 1
-            if weighted:
-                weight = min(1 + losses * params["weight_per_loss"], params["max_weight"])
-            for rank, slots in choices:
-                prefix = f"{rank}\x00{group}\x00{_US.join(slots)}\x00"
-                h = copy()
-                h.update(f"{prefix}0".encode())
-                best = h.digest()
-                for j in range(1, weight):
-                    h = copy()
-                    h.update(f"{prefix}{j}".encode())
-                    best = max(best, h.digest())
-                self.group.append(group)
-                self.rank.append(rank)
-                self.slots.append(slots)
-                self.priority.append(best)
-                if len(slots) == 1:
-                    self.single.append(slots[0])
-                    self.groups_of[slots[0]].append(group)
-                else:
-                    self.single.append(None)
-                    for slot in slots:
-                        self.groups_of[slot].append(group)
-                same_rank = self.by_rank.get(rank)
-                if same_rank is None:
-                    self.by_rank[rank] = [k]
-                else:
-                    same_rank.append(k)
-                k += 1
-        n = k
-        self.status: list[str] = [""] * n
+        for k, rank in enumerate(self.c_rank):
+            same_rank = self.by_rank.get(rank)
+            if same_rank is None:
+                self.by_rank[rank] = [k]
+            else:
+                same_rank.append(k)
+        n = len(flat)
+        self.status = bytearray(b"\xff") * n  # 0xff: not decided (never left so)
         self.position: list[int] = [0] * n
         self.of: list[int] = [0] * n
-        # For a one-slot choice, the list of same-rank choices on its slot: its length
-        # once the rank is walked is the choice's "of".
-        self.sharing: list[Sized] = [()] * n
+        self.wins = array("i", [0]) * len(self.groups)
+        self.won_at = array("i", [0]) * len(self.slots)  # rank that won the slot, 0 = free
+        self.owner = array("i", [0]) * len(self.slots)
+
+    def _set(self, members: tuple[int, ...]) -> _Set:
+        """The :class:`_Set` of these slots, shared by every choice naming them."""
+        found = self._sets.get(members)
+        if found is None:
+            even = [c for j in range(2, len(members) + 1, 2) for c in combinations(members, j)]
+            odd = [c for j in range(3, len(members) + 1, 2) for c in combinations(members, j)]
+            found = self._sets[members] = _Set(members, tuple(even), tuple(odd))
+        return found
+
+    def allocation(self) -> dict[str, str]:
+        """Won slot id -> group id."""
+        groups, owner, won_at = self.groups, self.owner, self.won_at
+        return {slot: groups[owner[s]] for s, slot in enumerate(self.slots) if won_at[s]}
+
+    def entrants(self) -> list[int]:
+        """For each choice, how many groups entered any of its slots, at any rank."""
+        # A group enters a slot at most once (validated): for one slot, count choices.
+        c_group, c_slot, c_set = self.c_group, self.c_slot, self.c_set
+        per_slot = Counter(
+            chain(c_slot, chain.from_iterable(members for members, _e, _o in c_set.values()))
+        )
+        # Sets have slot -1 here and get their count below.
+        out = list(map(per_slot.__getitem__, c_slot))
+        if not c_set:
+            return out
+        groups_of: dict[int, set[int]] = {s: set() for members in self._sets for s in members}
+        for g, s in zip(c_group, c_slot, strict=True):
+            found = groups_of.get(s)
+            if found is not None:
+                found.add(g)
+        for k, (members, _even, _odd) in c_set.items():
+            for s in members:
+                groups_of[s].add(c_group[k])
+        per_set = {
+            members: len(set().union(*map(groups_of.__getitem__, members)))
+            for members in self._sets
+        }
+        for k, (members, _even, _odd) in c_set.items():
+            out[k] = per_set[members]
+        return out
 
     def rows(self) -> tuple[OutcomeRow, ...]:
         """The outcome rows, once every rank has been walked."""
-        groups_of = self.groups_of
-        entrants: list[int] = []
-        per_set: dict[tuple[str, ...], int] = {}  # many choices name the same set (全日)
-        for slot, slots in zip(self.single, self.slots, strict=True):
-            if slot is not None:
-                entrants.append(len(groups_of[slot]))
-            else:
-                count = per_set.get(slots)
-                if count is None:
-                    count = per_set[slots] = len(set().union(*map(groups_of.__getitem__, slots)))
-                entrants.append(count)
-        of = [
-            len(same) if slot is not None else count
-            for slot, same, count in zip(self.single, self.sharing, self.of, strict=True)
-        ]
         return tuple(
-            zip(self.group, self.rank, self.status, entrants, self.position, of, strict=True)
+            zip(
+                map(self.groups.__getitem__, self.c_group),
+                self.c_rank,
+                map(STATUSES.__getitem__, self.status),
+                self.entrants(),
+                self.position,
+                self.of,
+                strict=True,
+            )
         )
 
 
-def _walk(
-    table: _Table,
-    rank: int,
-    order: list[int],
-    cap: int,
-    allocation: dict[str, str],
-    allocated_at: dict[str, int],
-    wins: dict[str, int],
-) -> None:
+def _priorities(canon: Mapping[str, Any], seed: bytes) -> list[bytes]:
+    """Each choice's priority, in canonical order: its ticket, or its best of ``w``.
+
+    Tickets are 16-byte digests; comparing them as bytes is comparing them as big-endian
+    integers, so they are never converted.
+    """
+    params: Mapping[str, int] = canon["params"]
+    weighted = canon["policy"] == HISTORY_WEIGHTED
+    base = hashlib.blake2b(key=seed, digest_size=16)
+    base.update(f"{ENGINE}\x00{canon['round_id']}\x00".encode())
+    copy = base.copy
+    out: list[bytes] = []
+    add = out.append
+    for group, _category, losses, choices in canon["entries"]:
+        weight = 1
+        if weighted:
+            weight = min(1 + losses * params["weight_per_loss"], params["max_weight"])
+        for rank, slots in choices:
+            prefix = f"{rank}\x00{group}\x00{_US.join(slots)}\x00"
+            h = copy()
+            h.update(f"{prefix}0".encode())
+            best = h.digest()
+            for j in range(1, weight):
+                h = copy()
+                h.update(f"{prefix}{j}".encode())
+                best = max(best, h.digest())
+            add(best)
+    return out
+
+
+def _walk(table: _Table, rank: int, order: list[int], cap: int) -> None:
     """Decide one rank's choices in draw order, and note each one's place.
 
-    One-slot choices, the vast majority, take a fast path; a set is won only if every
-    one of its slots is free.
+    One-slot choices, the vast majority, take a fast path. A choice's place counts the
+    same-rank choices before it that share a slot with it. Summing per-slot counts would
+    count a set sharing m slots with a set m times; the per-subset counts of
+    ``shared`` correct that by inclusion–exclusion (see :class:`_Set`).
     """
-    c_group, c_single, c_slots = table.group, table.single, table.slots
-    status, position, sharing = table.status, table.position, table.sharing
-    members: dict[str, list[int]] = {}  # slot -> places so far in this rank's draw order
-    sets: list[tuple[int, list[list[int]]]] = []
-    for place, k in enumerate(order):
-        group = c_group[k]
-        won = wins.get(group, 0)
-        slot = c_single[k]
-        if slot is not None:
-            same = members.get(slot)
-            if same is None:
-                same = members[slot] = []
-            position[k] = len(same) + 1
-            sharing[k] = same
-            same.append(place)
+    c_group, c_slot, c_set = table.c_group, table.c_slot, table.c_set
+    status, position, of = table.status, table.position, table.of
+    wins, won_at, owner = table.wins, table.won_at, table.owner
+    seen = array("i", [0]) * len(table.slots)  # slot -> same-rank choices so far
+    shared: defaultdict[tuple[int, ...], int] = defaultdict(int)  # slots -> sets holding them
+    sets: list[int] = []
+    for k in order:
+        g = c_group[k]
+        won = wins[g]
+        s = c_slot[k]
+        if s >= 0:
+            n = seen[s] + 1
+            seen[s] = n
+            position[k] = n
             if won >= cap:
-                status[k] = SKIPPED_CAP
-                continue
-            taken = allocated_at.get(slot)
-            if taken is None:
-                status[k] = WON
-                wins[group] = won + 1
-                allocated_at[slot] = rank
-                allocation[slot] = group
+                status[k] = _SKIPPED_CAP
             else:
-                status[k] = SKIPPED_TAKEN if taken < rank else LOST
+                taken = won_at[s]
+                if not taken:
+                    status[k] = _WON
+                    wins[g] = won + 1
+                    won_at[s] = rank
+                    owner[s] = g
+                else:
+                    status[k] = _SKIPPED_TAKEN if taken < rank else _LOST
             continue
-        slots = c_slots[k]
-        lists = [members.setdefault(s, []) for s in slots]
-        # A set may share several slots with one other choice: count that choice once.
-        position[k] = len(set().union(*lists)) + 1
-        for same in lists:
-            same.append(place)
-        sets.append((k, lists))
+        members, even, odd = c_set[k]
+        if odd:  # three or more slots
+            position[k] = (
+                1
+                + sum(map(seen.__getitem__, members))
+                - sum(map(shared.__getitem__, even))
+                + sum(map(shared.__getitem__, odd))
+            )
+            for s in members:
+                seen[s] += 1
+            for subset in even:
+                shared[subset] += 1
+            for subset in odd:
+                shared[subset] += 1
+        else:  # two slots, the common case: the pair is the only subset
+            a, b = members
+            pairs = shared[members]
+            position[k] = seen[a] + seen[b] - pairs + 1
+            seen[a] += 1
+            seen[b] += 1
+            shared[members] = pairs + 1
+        sets.append(k)
         if won >= cap:
-            status[k] = SKIPPED_CAP
-            continue
-        taken_at = [allocated_at.get(s) for s in slots]
-        if all(t is None for t in taken_at):
-            status[k] = WON
-            wins[group] = won + 1
-            for s in slots:
-                allocated_at[s] = rank
-                allocation[s] = group
-        elif any(t is not None and t < rank for t in taken_at):
-            status[k] = SKIPPED_TAKEN
+            status[k] = _SKIPPED_CAP
+        elif not any(map(won_at.__getitem__, members)):
+            status[k] = _WON
+            wins[g] = won + 1
+            for s in members:
+                won_at[s] = rank
+                owner[s] = g
         else:
-            status[k] = LOST
-    for k, lists in sets:
-        table.of[k] = len(set().union(*lists))
+            earliest = min(filter(None, map(won_at.__getitem__, members)))
+            status[k] = _SKIPPED_TAKEN if earliest < rank else _LOST
+    for k in order:
+        s = c_slot[k]
+        if s >= 0:
+            of[k] = seen[s]
+    for k in sets:
+        members, even, odd = c_set[k]
+        of[k] = (
+            sum(map(seen.__getitem__, members))
+            - sum(map(shared.__getitem__, even))
+            + sum(map(shared.__getitem__, odd))
+        )
 
 
 # --- bundles and verification ---------------------------------------------------------
@@ -769,22 +884,22 @@ def verify(
     with _gc_paused():
         problems = _published_problems(bundle, commitment, entries_hash)
         seed = _checked_seed(bundle, problems)
-        canon = _checked_input(bundle, problems)
+        checked = _checked_input(bundle, problems)
         stated = bundle["result"]
         if not isinstance(stated, Mapping):
             problems.append("result: not a JSON object")
             return False, problems
-        stated_json = canonical_json(stated)
-        stated_hash = sha256_hex(stated_json)
+        stated_hash = sha256_hex(canonical_json(stated))
         if stated_hash != bundle["result_hash"]:
             problems.append(
                 f"result_hash: the result in the bundle hashes to {stated_hash}, not to the "
                 f"stated result hash {bundle['result_hash']}"
             )
-        if seed is not None and canon is not None:
-            redrawn = _draw(canon, seed)
-            if redrawn.canonical_body != stated_json:
-                problems.extend(_differences(json.loads(redrawn.canonical_body), stated))
+        if seed is not None and checked is not None:
+            redrawn = _draw(checked[0], seed, checked[1])
+            if redrawn.result_hash != stated_hash:
+                drawn = json.loads(canonical_json(redrawn.body()))
+                problems.extend(_differences(drawn, stated))
             if redrawn.result_hash != bundle["result_hash"]:
                 problems.append(
                     f"result_hash: drawing again gives {redrawn.result_hash}, not the "
@@ -826,8 +941,11 @@ def _checked_seed(bundle: Mapping[str, Any], problems: list[str]) -> bytes | Non
     return seed
 
 
-def _checked_input(bundle: Mapping[str, Any], problems: list[str]) -> dict[str, Any] | None:
-    """The canonical form of the bundle's input, checked against its entries hash."""
+def _checked_input(
+    bundle: Mapping[str, Any], problems: list[str]
+) -> tuple[dict[str, Any], str] | None:
+    """The canonical form of the bundle's input and its hash, checked against the
+    bundle's entries hash."""
     data = bundle["input"]
     keys = {"round_id", "policy", "params", "entries"}
     if not isinstance(data, Mapping) or set(data) != keys:
@@ -858,10 +976,10 @@ def _checked_input(bundle: Mapping[str, Any], problems: list[str]) -> dict[str, 
             f"hash {bundle['entries_hash']} published at close (an entry was added, removed "
             "or changed)"
         )
-    return canon
+    return canon, actual
 
 
-def _raw_entries(entries: list[Any], shape: list[str]) -> Iterator[tuple[Any, Any, Any, Any]]:
+def _raw_entries(entries: Sequence[Any], shape: list[str]) -> Iterator[tuple[Any, Any, Any, Any]]:
     """``(group, category, choices, losses)`` from a bundle's JSON entries.
 
     Entries that are not ``[group, category, losses, [[rank, [slot, ...]], ...]]`` are

@@ -14,6 +14,16 @@ from typing import Any
 
 import pluggy
 
+from shisetsu.plugins.booking import (
+    BookingRequest,
+    FeeBreakdown,
+    GroupBookingFacts,
+    PaymentTerms,
+    ReductionChoice,
+    RefundFacts,
+    RefundRule,
+    RoomFacts,
+)
 from shisetsu.plugins.types import GroupFacts, Violation
 
 hookspec = pluggy.HookspecMarker("shisetsu")
@@ -26,23 +36,44 @@ def check_group_eligibility(group: GroupFacts) -> list[Violation]:
 
 
 @hookspec
-def check_booking(request: Any, room: Any, group: Any) -> list[Violation]:
+def check_booking(
+    request: BookingRequest, room: RoomFacts, group: GroupBookingFacts
+) -> list[Violation]:
     """Return why ``request`` for ``room`` by ``group`` cannot be booked (horizon, caps…)."""
 
 
 @hookspec(firstresult=True)
-def compute_fee(booking: Any) -> Any:
-    """Return the fee breakdown for ``booking``; the first plugin that answers wins."""
+def compute_fee(
+    request: BookingRequest, room: RoomFacts, group: GroupBookingFacts
+) -> FeeBreakdown | None:
+    """Return the itemised fee of ``request``, or None if this plugin has no rate for it."""
+
+
+@hookspec
+def fee_reductions() -> list[ReductionChoice]:
+    """Return the fee reductions (減免) staff may grant at the counter (lists are joined)."""
 
 
 @hookspec(firstresult=True)
-def refund_ratio(booking: Any, when: Any) -> Any:
-    """Return the refunded fraction (0..1) of ``booking``'s fee if cancelled at ``when``."""
+def payment_terms(
+    request: BookingRequest, room: RoomFacts, group: GroupBookingFacts, fee: FeeBreakdown
+) -> PaymentTerms | None:
+    """Return the payment deadline (and reminder start) of a booking with ``fee``."""
 
 
 @hookspec(firstresult=True)
-def draw_lottery(round: Any, entries: Any, rng: Any) -> Any:
-    """Return the allocation for lottery ``round``, deterministic given ``rng``."""
+def refund_ratio(booking: RefundFacts, when: Any) -> RefundRule | None:
+    """Return the refund rule (a whole percentage) for cancelling ``booking`` at ``when``."""
+
+
+@hookspec
+def lottery_policy() -> Any:
+    """Return the lottery ``PolicySpec`` (name, params) to freeze into a round at opening."""
+
+
+@hookspec(firstresult=True)
+def draw_lottery(draw_input: Any) -> Any:
+    """Return the ``DrawResult`` of ``draw_input`` if its policy is this plugin's, else None."""
 
 
 @hookspec(firstresult=True)

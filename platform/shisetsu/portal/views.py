@@ -42,6 +42,13 @@ def switch_language(code: str) -> Response:
     return response
 
 
+@bp.get("/favicon.ico")
+@access(PUBLIC)
+def favicon() -> tuple[str, int]:
+    """No icon: answer 204 so browsers stop asking (and it is never taken for a tenant)."""
+    return "", 204
+
+
 @bp.get("/healthz")
 @access(PUBLIC)
 def healthz() -> tuple[Response, int]:

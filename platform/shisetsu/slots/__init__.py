@@ -10,4 +10,7 @@ whoever inserts second gets :class:`shisetsu.slots.holds.SlotTaken`.
 - :mod:`~shisetsu.slots.holds` — ``hold_slots`` / ``release_slots`` and official holds.
 - :mod:`~shisetsu.slots.calendar` — closed days: rules from tenant.toml plus ad-hoc closures.
 - :mod:`~shisetsu.slots.lottery` — the hook through which lottery rounds mark slots.
+- :mod:`~shisetsu.slots.grid`, :mod:`~shisetsu.slots.display` — month grids and labels.
+- :mod:`~shisetsu.slots.manage` — staff work: room details, closures, official holds.
+- ``views`` (public: search, month grid, slot page) and ``manage_views`` (console).
 """

@@ -49,7 +49,10 @@ def _hold_form(room: Room) -> OfficialHoldForm:
 def _render_room(room: Room, status: int = 200, **forms: Any) -> tuple[str, int]:
     session = db.session()
     today = _now().date()
+    # formdata=None: after another form's POST, request.form must not blank these fields
+    # (an absent checkbox would read as "not open for booking").
     details = forms.get("details") or RoomDetailsForm(
+        formdata=None,
         prefix="room",
         data={
             "capacity": room.capacity,

@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from shisetsu import audit
 from shisetsu.accounts.models import STAFF_ROLES, ApiToken, Staff
 from shisetsu.auth.personnel import PersonnelError, new_person, normalise_login, reset_sign_in
 from shisetsu.tenancy.models import utcnow
@@ -67,6 +68,7 @@ def create_staff(
     )
     session.add(staff)
     session.flush()
+    audit.record(session, audit.PERMISSION_CHANGE, "staff", staff.id, detail=f"added as {role}")
     return staff, initial
 
 
@@ -80,6 +82,9 @@ def change_role(session: Session, *, actor: Staff, target: Staff, role: str) -> 
         return False
     if target.role == RESPONSIBLE:
         _keep_a_responsible(session, leaving=target)
+    audit.record(
+        session, audit.PERMISSION_CHANGE, "staff", target.id, detail=f"role {target.role} → {role}"
+    )
     target.role = role
     return True
 
@@ -95,6 +100,7 @@ def remove_staff(session: Session, *, actor: Staff, target: Staff, now: datetime
     target.removed_by_id = actor.id
     target.session_version += 1
     _revoke_api_tokens(session, target, now)
+    audit.record(session, audit.PERMISSION_CHANGE, "staff", target.id, detail="removed")
 
 
 def reset_staff_sign_in(session: Session, *, actor: Staff, target: Staff, now: datetime) -> str:
@@ -103,6 +109,7 @@ def reset_staff_sign_in(session: Session, *, actor: Staff, target: Staff, now: d
         raise PersonnelError("self_reset")
     initial = reset_sign_in(target)
     _revoke_api_tokens(session, target, now)
+    audit.record(session, audit.PERMISSION_CHANGE, "staff", target.id, detail="sign-in reset")
     return initial
 
 

@@ -32,7 +32,12 @@ CONSOLE_PAGES = (
     ("groups_manage.pending", _l("Pending group applications")),
     ("groups_manage.index", _l("Registered groups")),
     ("slots_manage.index", _l("Rooms, closures and official holds")),
+    ("booking_manage.day", _l("Bookings of the day")),
+    ("booking_manage.counter", _l("Counter booking")),
+    ("booking_manage.daily", _l("Daily processing list")),
     ("staff.staff_list", _l("Staff and roles")),
+    ("audit.findings", _l("Access log findings")),
+    ("audit.incidents", _l("Incidents")),
     ("staff.security", _l("Two-step sign-in and recovery codes")),
     ("staff.password", _l("Change your password")),
 )

@@ -24,7 +24,6 @@ from shisetsu.tenancy.engines import is_postgres, tenant_sqlite_path
 from shisetsu.tenancy.models import Tenant
 from shisetsu.tenancy.names import BoundTenant, InvalidSlug, validate_slug
 
-
 REGISTRY_CACHE_KEY = "shisetsu.registry_cache"
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from shisetsu import audit
 from shisetsu.auth.personnel import PersonnelError, new_person, normalise_login, reset_sign_in
 from shisetsu.tenancy.models import Tenant, utcnow
 from shisetsu.ward.models import Auditor
@@ -47,6 +48,7 @@ def create_auditor(
     )
     session.add(auditor)
     session.flush()
+    audit.record(session, audit.PERMISSION_CHANGE, "auditor", auditor.id, detail="added")
     return auditor, initial
 
 
@@ -55,6 +57,7 @@ def reset_auditor(session: Session, login: str) -> tuple[Auditor, str]:
     auditor = find_active_auditor(session, login)
     if auditor is None:
         raise PersonnelError("unknown_login")
+    audit.record(session, audit.PERMISSION_CHANGE, "auditor", auditor.id, detail="sign-in reset")
     return auditor, reset_sign_in(auditor)
 
 
@@ -65,6 +68,7 @@ def deactivate_auditor(session: Session, login: str) -> Auditor:
         raise PersonnelError("unknown_login")
     auditor.active = False
     auditor.session_version += 1
+    audit.record(session, audit.PERMISSION_CHANGE, "auditor", auditor.id, detail="removed")
     return auditor
 
 

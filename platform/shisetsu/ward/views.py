@@ -20,11 +20,12 @@ bp = Blueprint("ward", __name__, url_prefix="/ward")
 # Per-tenant audit pages later issues add (endpoint, label); linked once they exist.
 TENANT_PAGES = (
     ("ward.usage", _l("Usage")),
-    ("ward.lottery", _l("Lottery fairness")),
-    ("ward.access_log", _l("Access log")),
+    ("ward_lottery.ward_rounds", _l("Lottery fairness")),
+    ("ward_audit.access_log", _l("Access log")),
+    ("ward_audit.findings", _l("Findings")),
     ("ward.staff_roster", _l("Staff roster")),
     ("ward.privacy", _l("Personal data and deletions")),
-    ("ward.incidents", _l("Incidents")),
+    ("ward_audit.incidents", _l("Incidents")),
 )
 
 FLOW = SignInFlow(

@@ -1,0 +1,82 @@
+"""What people read about findings: rule names, severities and one sentence per finding."""
+
+from __future__ import annotations
+
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from shisetsu.audit.models import Finding
+
+RULE_LABELS: dict[str, LazyString] = {
+    "bulk_view": _l("Bulk viewing of personal data"),
+    "off_hours": _l("Personal data viewed outside opening hours"),
+    "export": _l("Export of personal data"),
+    "login_failures": _l("Repeated refused sign-ins"),
+    "dormant": _l("Dormant staff account used"),
+    "removed": _l("Activity of a removed staff account"),
+}
+SEVERITY_LABELS: dict[str, LazyString] = {
+    "low": _l("low"),
+    "medium": _l("medium"),
+    "high": _l("high"),
+}
+
+
+def rule_label(rule: str) -> str:
+    """The rule's name, or its code for a rule this version does not know."""
+    return str(RULE_LABELS.get(rule, rule))
+
+
+def severity_label(severity: str) -> str:
+    return str(SEVERITY_LABELS.get(severity, severity))
+
+
+def describe(finding: Finding) -> str:
+    """One sentence saying what was found (figures only; the log has the entries)."""
+    data = finding.data or {}
+    actor = data.get("actor") or finding.subject
+    if finding.rule == "bulk_view":
+        return _(
+            "%(actor)s opened %(records)s different personal records in one day "
+            "(more than %(threshold)s).",
+            actor=actor,
+            records=data.get("records", finding.count),
+            threshold=data.get("threshold", "?"),
+        )
+    if finding.rule == "off_hours":
+        return _(
+            "Personal data opened by %(actor)s outside %(start)s:00–%(end)s:00: %(count)s, "
+            "between %(first)s and %(last)s.",
+            actor=actor,
+            count=finding.count,
+            first=data.get("first", "?"),
+            last=data.get("last", "?"),
+            start=data.get("start_hour", "?"),
+            end=data.get("end_hour", "?"),
+        )
+    if finding.rule == "export":
+        return _(
+            "Exports of personal data by %(actor)s: %(count)s.", actor=actor, count=finding.count
+        )
+    if finding.rule == "login_failures":
+        who = data.get("login") or data.get("ip") or finding.subject
+        return _(
+            "Refused sign-ins for %(who)s: %(count)s (threshold %(threshold)s).",
+            count=finding.count,
+            who=who,
+            threshold=data.get("threshold", "?"),
+        )
+    if finding.rule == "dormant":
+        return _(
+            "%(actor)s used an account that had not been used for %(days)s days.",
+            actor=actor,
+            days=data.get("idle_days", "?"),
+        )
+    if finding.rule == "removed":
+        return _(
+            "Actions under the account of %(actor)s after its removal: %(count)s.",
+            actor=actor,
+            count=finding.count,
+        )
+    return _("Log entries matched: %(count)s.", count=finding.count)

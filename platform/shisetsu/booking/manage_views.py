@@ -1,0 +1,304 @@
+"""Manager console: the day's bookings, counter booking (窓口), payments, cancellation,
+the permit, and the daily processing list (日別処理状況リスト) as a page, CSV and PDF.
+
+Every staff role may use these pages (``ANY_STAFF``): bookings and payments are the
+counter's work (DOMAIN §1). Counter booking applies the same rules as online booking; a
+rule may be overridden only with a recorded reason, and never a closed, past or lottery
+slot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from shisetsu.auth.access import ANY_STAFF, access
+from shisetsu.booking import display, exports, printing
+from shisetsu.booking import operations as ops
+from shisetsu.booking.counter import find_groups
+from shisetsu.booking.forms import ConfirmForm, CounterForm, StaffCancelForm, show_violations
+from shisetsu.booking.forms import split_slots as split
+from shisetsu.booking.models import ACTIVE, BY_STAFF, Booking
+from shisetsu.booking.payments import (
+    BookingStateError,
+    cancel_booking,
+    lock_booking,
+    record_payment,
+    refund_quote,
+)
+from shisetsu.booking.policy import reductions
+from shisetsu.extensions import db
+from shisetsu.facilities.operations import list_facilities
+from shisetsu.groups.models import Group
+from shisetsu.groups.operations import can_book, local_today
+from shisetsu.i18n import current_locale
+from shisetsu.slots.holds import SlotTaken
+from shisetsu.tenancy.models import utcnow
+from shisetsu.tenancy.runtime import current_runtime
+
+bp = Blueprint("booking_manage", __name__, url_prefix="/<tenant>/manage/bookings")
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"d": display, "tenant": g.tenant, "tenant_config": current_runtime().config}
+
+
+def _day_arg() -> dt.date:
+    """``?date=YYYY-MM-DD`` (today in the tenant's zone by default); 400 when malformed."""
+    raw = request.args.get("date")
+    if not raw:
+        return local_today(current_runtime().config)
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        abort(400)
+
+
+def _booking_or_404(booking_id: int) -> Booking:
+    booking = ops.get_booking(db.session(), booking_id)
+    if booking is None:
+        abort(404)
+    return booking
+
+
+@bp.get("/")
+@access(*ANY_STAFF)
+def day() -> str:
+    """Bookings using one day, room by room, with their payment state."""
+    session = db.session()
+    day = _day_arg()
+    facilities = list_facilities(session)
+    facility_id = request.args.get("facility", type=int)
+    if facility_id is not None and facility_id not in {f.id for f in facilities}:
+        facility_id = None
+    bookings = ops.bookings_on(session, day, facility_id=facility_id)
+    return render_template(
+        "booking/manage/day.html",
+        day=day,
+        previous=day - dt.timedelta(days=1),
+        following=day + dt.timedelta(days=1),
+        facilities=facilities,
+        facility_id=facility_id,
+        bookings=bookings,
+        lang=current_locale(),
+    )
+
+
+@bp.get("/counter")
+@access(*ANY_STAFF)
+def counter() -> str:
+    """Find the group a visitor or caller books for, by name or phone number."""
+    query = (request.args.get("q") or "").strip()[:100]
+    today = local_today(current_runtime().config)
+    groups = find_groups(db.session(), query, today) if query else []
+    slot_ids = request.args.getlist("slot")
+    return render_template(
+        "booking/manage/counter.html", query=query, groups=groups, slot_ids=slot_ids
+    )
+
+
+@bp.route("/counter/<int:group_id>", methods=["GET", "POST"])
+@access(*ANY_STAFF)
+def counter_book(group_id: int) -> ResponseReturnValue:
+    """Book on a group's behalf: same rules; reductions; overrides with a reason."""
+    session = db.session()
+    runtime = current_runtime()
+    group = ops.get_group(session, group_id)
+    if group is None:
+        abort(404)
+    form = CounterForm()
+    form.reduction.choices = [("", _("None"))] + [
+        (r.code, f"{r.label(current_locale())} ({r.percent}%)") for r in reductions(runtime.plugins)
+    ]
+    if not form.is_submitted() and request.args.getlist("slot"):
+        form.slots.data = " ".join(request.args.getlist("slot"))
+    now, status, taken = utcnow(), 200, False
+    if form.validate_on_submit():
+        data = ops.BookingInput(
+            split(form.slots.data),
+            form.attendees.data,
+            form.purpose.data or "",
+            reduction=form.reduction.data or None,
+            override_reason=form.override_reason.data or None,
+        )
+        try:
+            booking = ops.book(session, runtime, group, data, now=now, staff_id=current_user.id)
+        except SlotTaken:
+            session.rollback()
+            status, taken = 409, True
+        except ops.BookingRefused as exc:
+            session.rollback()
+            show_violations(form, exc.violations, current_locale())
+            status = 422
+        else:
+            session.commit()
+            flash(_("Booked. Booking number %(number)s.", number=booking.number), "success")
+            return redirect(url_for(".detail", booking_id=booking.id))
+    elif form.is_submitted():
+        status = 422
+    group = session.get(Group, group_id)
+    draft = _counter_draft(group, form, now) if form.slots.data else None
+    page = render_template(
+        "booking/manage/counter_book.html",
+        group=group,
+        form=form,
+        draft=draft,
+        taken=taken or bool(draft and draft.taken),
+        bookable=group is not None and can_book(group, local_today(runtime.config)),
+        lang=current_locale(),
+    )
+    return page, status
+
+
+def _counter_draft(group: Group | None, form: CounterForm, now: dt.datetime) -> ops.Draft | None:
+    if group is None:
+        return None
+    data = ops.BookingInput(
+        split(form.slots.data),
+        form.attendees.data,
+        form.purpose.data or "",
+        reduction=form.reduction.data or None,
+    )
+    try:
+        return ops.prepare(db.session(), current_runtime(), group, data, now=now, by_staff=True)
+    except ops.BookingRefused as exc:
+        if not form.errors and not form.form_errors:
+            show_violations(form, exc.violations, current_locale())
+        return None
+
+
+@bp.get("/<int:booking_id>")
+@access(*ANY_STAFF)
+def detail(booking_id: int) -> str:
+    """One booking for staff: payment, cancellation, permit."""
+    booking = _booking_or_404(booking_id)
+    quote = refund_quote(current_runtime(), booking, utcnow()) if booking.is_active else None
+    return render_template(
+        "booking/manage/detail.html", booking=booking, quote=quote, form=ConfirmForm()
+    )
+
+
+@bp.post("/<int:booking_id>/payment")
+@access(*ANY_STAFF)
+def payment(booking_id: int) -> ResponseReturnValue:
+    """Record that the fee was paid at the counter (issues the receipt number)."""
+    session = db.session()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    booking = lock_booking(session, booking_id) if ops.get_booking(session, booking_id) else None
+    if booking is None:
+        abort(404)
+    try:
+        record_payment(session, current_runtime(), booking, staff_id=current_user.id, now=utcnow())
+    except BookingStateError:
+        session.rollback()
+        flash(_("This booking has nothing to pay (already paid, cancelled or free)."), "error")
+    else:
+        session.commit()
+        flash(_("Payment recorded. Receipt number %(no)s.", no=booking.receipt_no), "success")
+    return redirect(url_for(".detail", booking_id=booking_id))
+
+
+@bp.route("/<int:booking_id>/cancel", methods=["GET", "POST"])
+@access(*ANY_STAFF)
+def cancel(booking_id: int) -> ResponseReturnValue:
+    """Cancel for the group or for the facility, with a recorded reason."""
+    session = db.session()
+    runtime = current_runtime()
+    booking = _booking_or_404(booking_id)
+    if booking.status not in ACTIVE:
+        flash(_("This booking is already cancelled."), "error")
+        return redirect(url_for(".detail", booking_id=booking.id))
+    form = StaffCancelForm()
+    now = utcnow()
+    if form.validate_on_submit():
+        locked = lock_booking(session, booking_id)
+        if locked is None:
+            abort(404)
+        try:
+            cancel_booking(
+                session,
+                runtime,
+                locked,
+                now=now,
+                by=BY_STAFF,
+                staff_id=current_user.id,
+                reason=form.reason.data,
+                full_refund=bool(form.full_refund.data),
+            )
+        except BookingStateError:
+            session.rollback()
+            flash(_("This booking is already cancelled."), "error")
+        else:
+            session.commit()
+            flash(_("The booking was cancelled and the group informed."), "success")
+        return redirect(url_for(".detail", booking_id=booking_id))
+    quotes = {
+        "schedule": refund_quote(runtime, booking, now),
+        "full": refund_quote(runtime, booking, now, full_refund=True),
+    }
+    status = 422 if form.is_submitted() else 200
+    page = render_template("booking/manage/cancel.html", booking=booking, form=form, quotes=quotes)
+    return page, status
+
+
+@bp.get("/<int:booking_id>/permit.pdf")
+@access(*ANY_STAFF)
+def permit(booking_id: int) -> Response:
+    """The permit (使用承認書) to print and hand over."""
+    booking = _booking_or_404(booking_id)
+    if booking.status not in ACTIVE:
+        abort(404)
+    body = printing.permit_pdf(current_runtime().config, g.tenant, booking)
+    return printing.pdf_response(body, f"permit-{booking.number}.pdf")
+
+
+@bp.get("/daily")
+@access(*ANY_STAFF)
+def daily() -> str:
+    """The daily processing list: bookings taken, payments, cancellations, totals."""
+    day = _day_arg()
+    daily = exports.daily_list(db.session(), current_runtime().config, day)
+    return render_template(
+        "booking/manage/daily.html",
+        daily=daily,
+        previous=day - dt.timedelta(days=1),
+        following=day + dt.timedelta(days=1),
+        lang=current_locale(),
+    )
+
+
+@bp.get("/daily.csv")
+@access(*ANY_STAFF)
+def daily_csv() -> Response:
+    """The daily list as CSV: ``encoding=utf-8`` (with BOM, the default) or ``cp932``."""
+    encoding = request.args.get("encoding", "utf-8")
+    if encoding not in exports.ENCODINGS:
+        abort(400)
+    config = current_runtime().config
+    day = _day_arg()
+    daily = exports.daily_list(db.session(), config, day)
+    body = exports.to_csv(exports.csv_rows(config, daily, current_locale()), encoding)
+    charset = "shift_jis" if encoding == "cp932" else "utf-8"
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Type"] = f"text/csv; charset={charset}"
+    response.headers["Content-Disposition"] = f'attachment; filename="daily-{day}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/daily.pdf")
+@access(*ANY_STAFF)
+def daily_pdf() -> Response:
+    """The daily list as an A4 PDF."""
+    config = current_runtime().config
+    day = _day_arg()
+    daily = exports.daily_list(db.session(), config, day)
+    body = printing.daily_pdf(config, g.tenant, daily, current_locale())
+    return printing.pdf_response(body, f"daily-{day}.pdf")

@@ -1,0 +1,65 @@
+"""Printed documents: the permit (使用承認書) and the daily processing list, as PDF.
+
+Rendered from Jinja templates (``booking/print/*.html``) with an A4 print stylesheet and
+Japanese fonts (IPAex / Noto CJK from the system), then turned into PDF by WeasyPrint.
+The permit is always Japanese, dated in the Japanese era (令和8年2月1日), as the ward's
+forms are.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from flask import Response, render_template
+from flask_babel import force_locale
+
+from shisetsu.booking.display import describe_slots, local_date, room_name, wareki, yen
+from shisetsu.booking.exports import DailyList, render_pdf
+from shisetsu.booking.models import Booking
+from shisetsu.tenancy.config import TenantConfig
+from shisetsu.tenancy.models import Tenant
+
+
+def pdf_response(body: bytes, filename: str, *, inline: bool = True) -> Response:
+    """A PDF download that is not cached (it may carry a group's name)."""
+    disposition = "inline" if inline else "attachment"
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def permit_pdf(config: TenantConfig, tenant: Tenant, booking: Booking) -> bytes:
+    """The 使用承認書 of ``booking`` (Japanese)."""
+    with force_locale("ja"):
+        html = render_template(
+            "booking/print/permit.html",
+            config=config,
+            tenant=tenant,
+            booking=booking,
+            room=room_name(booking, "ja"),
+            slots=describe_slots(config, booking, "ja"),
+            issued=wareki(local_date(booking.created_at, config)),
+            use_date=wareki(booking.date, weekday=True),
+            due=wareki(booking.payment_due) if booking.payment_due else None,
+            paid_on=wareki(local_date(booking.paid_at, config)) if booking.paid_at else None,
+            yen=lambda amount: yen(amount, "ja"),
+        )
+    return render_pdf(html)
+
+
+def daily_pdf(config: TenantConfig, tenant: Tenant, daily: DailyList, lang: str) -> bytes:
+    """The daily processing list (日別処理状況リスト) in the reader's language."""
+    html = render_template(
+        "booking/print/daily.html",
+        config=config,
+        tenant=tenant,
+        daily=daily,
+        lang=lang,
+        tz=zoneinfo.ZoneInfo(config.timezone),
+        day_text=wareki(daily.day, weekday=True) if lang == "ja" else daily.day.isoformat(),
+        describe=lambda b: describe_slots(config, b, lang),
+        room=lambda b: room_name(b, lang),
+        yen=lambda amount: yen(amount, lang),
+    )
+    return render_pdf(html)

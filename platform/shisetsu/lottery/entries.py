@@ -1,0 +1,270 @@
+"""Entering a round: ranked choices of an eligible group, edited or withdrawn until close.
+
+A choice is one slot or a set of slots of one room on one day (a full-day set id counts
+as its slots); a group enters each slot at most once, only slots of the usage month that
+are in the lottery (not closed, not held). Refusals are :class:`Violation` lists (422);
+a round that does not take entries now is :class:`EntriesClosed` (409).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from flask_babel import gettext
+from sqlalchemy.orm import Session, selectinload
+
+from shisetsu.groups.mail import applicant_locale
+from shisetsu.groups.models import Group
+from shisetsu.groups.operations import can_book, local_today
+from shisetsu.i18n import current_locale
+from shisetsu.lottery.engine import MAX_SET_SLOTS
+from shisetsu.lottery.models import OPEN, LotteryChoice, LotteryEntry, LotteryRound
+from shisetsu.lottery.rounds import category_may_enter, local_time, month_end
+from shisetsu.notify import compose, queue_mail
+from shisetsu.plugins import Violation
+from shisetsu.slots.ids import InvalidSlotId
+from shisetsu.slots.operations import (
+    LOTTERY,
+    Slot,
+    UnknownSlot,
+    load_rooms,
+    resolve_slots,
+    slot_states,
+)
+from shisetsu.tenancy.runtime import TenantRuntime
+
+
+class EntriesClosed(Exception):
+    """The round does not take entries now (not open, or the window has passed)."""
+
+
+class EntryRefused(Exception):
+    """The entry breaks rules; ``violations`` says which (ja and en)."""
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        super().__init__(", ".join(v.code for v in violations))
+        self.violations = list(violations)
+
+
+def _v(code: str, ja: str, en: str, field: str | None = "choices") -> Violation:
+    return Violation(code=code, ja=ja, en=en, field=field)
+
+
+GROUP_NOT_ACTIVE = _v(
+    "group_not_active",
+    "この団体は現在抽選に申し込めません（登録が有効ではありません）。",
+    "This group cannot enter the lottery now: its registration is not valid.",
+    "group",
+)
+CATEGORY_NOT_ALLOWED = _v(
+    "category_not_allowed",
+    "この団体の区分では、この抽選（または選んだ施設の抽選）に申し込めません。",
+    "Groups of this category may not enter this lottery (or the lottery of a chosen facility).",
+)
+NO_CHOICES = _v("no_choices", "希望を1つ以上選んでください。", "Please choose at least one slot.")
+EMPTY_CHOICE = _v("empty_choice", "空の希望があります。", "A choice has no slot.")
+SET_TOO_LARGE = _v(
+    "set_too_large",
+    f"1つの希望に含められる枠は{MAX_SET_SLOTS}つまでです。",
+    f"A choice may hold at most {MAX_SET_SLOTS} slots.",
+)
+UNKNOWN_SLOT = _v("unknown_slot", "指定された枠が見つかりません。", "A chosen slot does not exist.")
+ONE_ROOM_ONE_DAY = _v(
+    "one_room_one_day",
+    "1つの希望は、同じ部屋・同じ日の枠に限ります。",
+    "One choice covers slots of one room on one day.",
+)
+DUPLICATE_SLOT = _v(
+    "duplicate_slot",
+    "同じ枠を2つ以上の希望に入れることはできません。",
+    "A slot may be in one choice only.",
+)
+OUTSIDE_MONTH = _v(
+    "outside_month",
+    "この抽選の対象月以外の枠が含まれています。",
+    "A chosen slot is not in this round's month.",
+)
+NOT_IN_LOTTERY = _v(
+    "slot_not_available",
+    "休館日・公用予約などで抽選の対象にならない枠が含まれています。",
+    "A chosen slot is not in the lottery (closed day, official hold or already taken).",
+)
+
+
+def too_many(limit: int) -> Violation:
+    """The cap on choices per group."""
+    return _v(
+        "too_many_choices",
+        f"希望は{limit}つまでです。",
+        f"At most {limit} choices per group.",
+    )
+
+
+def takes_entries(rnd: LotteryRound, now: dt.datetime) -> bool:
+    """Whether ``rnd`` takes new entries and edits at ``now``."""
+    return rnd.state == OPEN and rnd.opens_at <= now < rnd.closes_at
+
+
+def entry_of(session: Session, rnd: LotteryRound, group_id: int) -> LotteryEntry | None:
+    """The group's entry in the round (withdrawn ones included)."""
+    query = (
+        sa.select(LotteryEntry)
+        .where(LotteryEntry.round_id == rnd.id, LotteryEntry.group_id == group_id)
+        .options(selectinload(LotteryEntry.choices))
+    )
+    return session.scalar(query)
+
+
+def check_choices(
+    session: Session,
+    runtime: TenantRuntime,
+    rnd: LotteryRound,
+    group: Group,
+    choices: Sequence[Sequence[str]],
+    *,
+    now: dt.datetime,
+) -> list[list[Slot]]:
+    """The resolved slots of each choice; raises :class:`EntryRefused` with every reason."""
+    problems: list[Violation] = []
+    if not can_book(group, local_today(runtime.config, now)):
+        problems.append(GROUP_NOT_ACTIVE)
+    if not category_may_enter(rnd, group.category, None):
+        problems.append(CATEGORY_NOT_ALLOWED)
+    if not choices:
+        problems.append(NO_CHOICES)
+    if len(choices) > rnd.entries_per_group:
+        problems.append(too_many(rnd.entries_per_group))
+    if problems:
+        raise EntryRefused(problems)
+    resolved: list[list[Slot]] = []
+    for choice in choices:
+        if not choice:
+            raise EntryRefused([EMPTY_CHOICE])
+        try:
+            slots = resolve_slots(session, runtime.config, list(dict.fromkeys(choice)))
+        except (InvalidSlotId, UnknownSlot):
+            raise EntryRefused([UNKNOWN_SLOT]) from None
+        if len(slots) > MAX_SET_SLOTS:
+            raise EntryRefused([SET_TOO_LARGE])
+        if len({(s.room_id, s.date) for s in slots}) != 1:
+            raise EntryRefused([ONE_ROOM_ONE_DAY])
+        resolved.append(slots)
+    every = [slot for slots in resolved for slot in slots]
+    if len({s.id for s in every}) != len(every):
+        problems.append(DUPLICATE_SLOT)
+    if any(not rnd.usage_month <= s.date <= month_end(rnd.usage_month) for s in every):
+        problems.append(OUTSIDE_MONTH)
+    rooms = {room.id: room for room in load_rooms(session, room_ids={s.room_id for s in every})}
+    if any(
+        not category_may_enter(rnd, group.category, rooms[s.room_id].facility.code)
+        for s in every
+        if s.room_id in rooms
+    ):
+        problems.append(CATEGORY_NOT_ALLOWED)
+    if not problems:
+        states = slot_states(session, runtime.config, every, now=now)
+        if any(states[s.id].state != LOTTERY for s in every):
+            problems.append(NOT_IN_LOTTERY)
+    if problems:
+        raise EntryRefused(problems)
+    return resolved
+
+
+def enter(
+    session: Session,
+    runtime: TenantRuntime,
+    rnd: LotteryRound,
+    group: Group,
+    choices: Sequence[Sequence[str]],
+    *,
+    now: dt.datetime,
+    account_id: int | None = None,
+) -> LotteryEntry:
+    """Enter (or replace) ``group``'s ranked choices; the caller commits.
+
+    Raises :class:`EntriesClosed` (409) or :class:`EntryRefused` (422).
+    """
+    if not takes_entries(rnd, now):
+        raise EntriesClosed(rnd.id)
+    resolved = check_choices(session, runtime, rnd, group, choices, now=now)
+    entry = entry_of(session, rnd, group.id)
+    if entry is None:
+        entry = LotteryEntry(
+            round_id=rnd.id,
+            group_id=group.id,
+            account_id=account_id,
+            category=group.category,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(entry)
+    else:
+        entry.choices.clear()
+        session.flush()
+        entry.category = group.category
+        entry.withdrawn_at = None
+        entry.updated_at = now
+        entry.account_id = account_id or entry.account_id
+    for rank, slots in enumerate(resolved, start=1):
+        entry.choices.append(LotteryChoice(rank=rank, slot_ids=sorted(s.id for s in slots)))
+    session.flush()
+    _receipt(session, runtime, rnd, entry, group, now)
+    return entry
+
+
+def withdraw(
+    session: Session, rnd: LotteryRound, group: Group, *, now: dt.datetime
+) -> LotteryEntry | None:
+    """Withdraw the group's entry (None if it had none); raises :class:`EntriesClosed`."""
+    if not takes_entries(rnd, now):
+        raise EntriesClosed(rnd.id)
+    entry = entry_of(session, rnd, group.id)
+    if entry is None or entry.withdrawn_at is not None:
+        return entry
+    entry.withdrawn_at = now
+    entry.updated_at = now
+    return entry
+
+
+def _receipt(
+    session: Session,
+    runtime: TenantRuntime,
+    rnd: LotteryRound,
+    entry: LotteryEntry,
+    group: Group,
+    now: dt.datetime,
+) -> None:
+    """A receipt mail listing what was entered (one per change)."""
+    config = runtime.config
+
+    def render() -> tuple[str, str]:
+        subject = gettext("Lottery entry received: %(month)s", month=f"{rnd.usage_month:%Y-%m}")
+        lines = [gettext("Dear %(name)s,", name=group.name)]
+        lines.append(gettext("We have received your lottery entry. Your choices:"))
+        for choice in entry.choices:
+            lines.append(
+                gettext(
+                    "Choice %(rank)s: %(slots)s", rank=choice.rank, slots=", ".join(choice.slot_ids)
+                )
+            )
+        lines.append(
+            gettext(
+                "You can change or withdraw the entry until %(when)s.",
+                when=local_time(config, rnd.closes_at),
+            )
+        )
+        lines.append(config.name.get(current_locale()))
+        return subject, "\n\n".join(lines)
+
+    content = compose(render, applicant_locale(group))
+    queue_mail(
+        session,
+        key=f"lottery:{rnd.id}:receipt:{group.id}:{int(now.timestamp() * 1000)}",
+        to=group.account.email,
+        subject=content.subject,
+        body=content.body,
+        kind="lottery_receipt",
+        locale=content.locale,
+    )

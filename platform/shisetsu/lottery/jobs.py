@@ -1,0 +1,55 @@
+"""The periodic lottery job: open, close, draw, release and open first come on time.
+
+Registered in :mod:`shisetsu.jobs.schedule` (every 5 minutes); the runner binds the
+tenant and commits. Every step is idempotent, so a missed tick is caught up by the next
+one and a doubled tick changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shisetsu.lottery import results, rounds
+from shisetsu.lottery.models import CLOSED, DRAWN, IN_LOTTERY, OPEN
+from shisetsu.tenancy.models import utcnow
+from shisetsu.tenancy.runtime import TenantRuntime, current_runtime
+
+
+def advance(session: Session, runtime: TenantRuntime, *, now: dt.datetime) -> dict[str, Any]:
+    """Do every lottery step that is due at ``now``; returns what was done."""
+    done: dict[str, Any] = {
+        "opened": [],
+        "closed": [],
+        "drawn": [],
+        "released": 0,
+        "first_come": [],
+    }
+    local = now.astimezone(zoneinfo.ZoneInfo(runtime.config.timezone)).date()
+    schedule = rounds.schedule_for(runtime, local.replace(day=1))
+    if schedule is not None and schedule.opens_at <= now < schedule.closes_at:
+        existing = rounds.round_for_month(session, schedule.usage_month)
+        if existing is None:
+            rnd = rounds.open_round(session, runtime, schedule, now=now)
+            done["opened"].append(rnd.public_id)
+    for rnd in rounds.list_rounds(session, states=IN_LOTTERY):
+        if rnd.state == OPEN and now >= rnd.closes_at:
+            rounds.close_round(session, rnd, now=now)
+            done["closed"].append(rnd.public_id)
+        if rnd.state == CLOSED and now >= rnd.draw_at:
+            results.draw_round(session, runtime, rnd, now=now)
+            done["drawn"].append(rnd.public_id)
+        if rnd.state == DRAWN:
+            done["released"] += rounds.release_unconfirmed(session, rnd, now=now)
+            if rounds.open_first_come(session, rnd, now=now):
+                done["first_come"].append(rnd.public_id)
+        session.flush()
+    return done
+
+
+def tick(session: Session) -> dict[str, Any]:
+    """The periodic entry point (``func(session)``), at the current time."""
+    return advance(session, current_runtime(), now=utcnow())

@@ -1,0 +1,179 @@
+"""Staff lottery console (``/<tenant>/manage/lottery/``) and the ward's view (``/ward/lottery``).
+
+Staff see entries and contention per round, open this month's round, close and draw by
+hand (each idempotent, as the periodic job), and preview the draw with a throwaway seed
+(never the committed one, nothing published). The ward sees every tenant's rounds with
+statistics and the verification status; each tenant read is logged in its access log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from shisetsu.audit.console import audited_tenants, read_tenant
+from shisetsu.audit.operations import request_actor
+from shisetsu.auth.access import AUDITOR, OPERATIONS, access
+from shisetsu.extensions import db
+from shisetsu.lottery import jobs, results, rounds
+from shisetsu.lottery.labels import round_state
+from shisetsu.lottery.models import LotteryRound
+from shisetsu.tenancy.models import utcnow
+from shisetsu.tenancy.runtime import current_runtime
+
+bp = Blueprint("lottery_manage", __name__, url_prefix="/<tenant>/manage/lottery")
+ward_bp = Blueprint("ward_lottery", __name__, url_prefix="/ward/lottery")
+ROUND = "/rounds/<int(min=1, max=2147483647):round_id>"
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    config = current_runtime().config
+    return {
+        "tenant": g.tenant,
+        "local_time": lambda when: rounds.local_time(config, when) if when else "",
+    }
+
+
+def _round_or_404(round_id: int) -> LotteryRound:
+    rnd = rounds.get_round(db.session(), round_id)
+    if rnd is None:
+        abort(404)
+    return rnd
+
+
+@bp.get("/")
+@access(*OPERATIONS)
+def dashboard() -> str:
+    """Every round with its state, entries and wins."""
+    session = db.session()
+    rows = [(rnd, results.round_stats(session, rnd)) for rnd in rounds.list_rounds(session)]
+    return render_template("lottery/manage.html", rows=rows)
+
+
+@bp.post("/open")
+@access(*OPERATIONS)
+def open_now() -> ResponseReturnValue:
+    """Open the round of this month's calendar now (idempotent)."""
+    session = db.session()
+    runtime = current_runtime()
+    now = utcnow()
+    local = now.astimezone(rounds.zoneinfo.ZoneInfo(runtime.config.timezone)).date()
+    schedule = rounds.schedule_for(runtime, local)
+    if schedule is None or now >= schedule.closes_at:
+        flash(_("This month's application window has passed; no round was opened."), "error")
+        return redirect(url_for(".dashboard")), 303
+    rnd = rounds.open_round(session, runtime, schedule, now=now)
+    session.commit()
+    return redirect(url_for(".round_page", round_id=rnd.id)), 303
+
+
+@bp.get(ROUND)
+@access(*OPERATIONS)
+def round_page(round_id: int) -> str:
+    """One round: entries per slot (contention) and the actions."""
+    session = db.session()
+    rnd = _round_or_404(round_id)
+    return render_template(
+        "lottery/manage_round.html", rnd=rnd, stats=results.round_stats(session, rnd), preview=None
+    )
+
+
+@bp.post(f"{ROUND}/<action>")
+@access(*OPERATIONS)
+def act(round_id: int, action: str) -> ResponseReturnValue:
+    """Close, draw or release first come by hand (each idempotent)."""
+    if action not in ("close", "draw", "release", "tick"):
+        abort(404)
+    session = db.session()
+    runtime = current_runtime()
+    rnd = _round_or_404(round_id)
+    now = utcnow()
+    try:
+        if action == "close":
+            rounds.close_round(session, rnd, now=now)
+        elif action == "draw":
+            rounds.close_round(session, rnd, now=now)
+            results.draw_round(session, runtime, rnd, now=now)
+        elif action == "release":
+            rounds.release_unconfirmed(session, rnd, now=max(now, rnd.confirm_deadline))
+            rnd.first_come_at = min(rnd.first_come_at, now)
+            rounds.open_first_come(session, rnd, now=now)
+        else:
+            jobs.advance(session, runtime, now=now)
+    except (rounds.RoundStateError, results.LotteryTampered) as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".round_page", round_id=round_id)), 303
+    session.commit()
+    flash(_("Done: the round is now %(state)s.", state=round_state(rnd.state)), "success")
+    return redirect(url_for(".round_page", round_id=round_id)), 303
+
+
+@bp.post(f"{ROUND}/preview")
+@access(*OPERATIONS)
+def preview(round_id: int) -> ResponseReturnValue:
+    """A dry run over the current entries with a throwaway seed: nothing is published."""
+    session = db.session()
+    rnd = _round_or_404(round_id)
+    result = results.dry_run(session, rnd)
+    session.rollback()
+    counts: dict[str, int] = {}
+    for row in result.rows:
+        counts[row[2]] = counts.get(row[2], 0) + 1
+    return render_template(
+        "lottery/manage_round.html",
+        rnd=rnd,
+        stats=results.round_stats(session, rnd),
+        preview={"allocated": len(result.allocation), "statuses": counts},
+    )
+
+
+# --- ward --------------------------------------------------------------------------------
+
+
+@ward_bp.get("/")
+@access(AUDITOR)
+def ward_rounds() -> str:
+    """Every tenant's rounds with statistics and verification status."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    tenants = audited_tenants(db.session(), request.args.get("slug") or None)
+    actor = request_actor()
+    sections = []
+    for tenant in tenants:
+
+        def read(session: Any, slug: str = tenant.slug) -> list[dict[str, Any]]:
+            out = []
+            for rnd in rounds.list_rounds(session):
+                verdict = results.verify_round(session, slug, rnd) if rnd.drawn else None
+                out.append(
+                    {
+                        "id": rnd.id,
+                        "month": f"{rnd.usage_month:%Y-%m}",
+                        "state": rnd.state,
+                        "commitment": rnd.commitment,
+                        "seed": rnd.revealed_seed,
+                        "entries_hash": rnd.entries_hash,
+                        "result_hash": rnd.result_hash,
+                        "stats": results.round_stats(session, rnd),
+                        "verified": verdict[0] if verdict else None,
+                    }
+                )
+            return out
+
+        rows = read_tenant(app, tenant.slug, actor, read, record_type="lottery_rounds")
+        sections.append((tenant, rows))
+    return render_template("lottery/ward.html", sections=sections)

@@ -1,0 +1,256 @@
+"""Resident and public lottery pages (``/<tenant>/lottery/``).
+
+Residents see the rounds open now, enter ranked choices, edit or withdraw until close,
+read each choice's result ("1st choice: 7 groups entered; you were drawn 4th of 7") and
+confirm or decline wins. Anyone can see a round's commitment, seed (after the draw),
+hashes, a verification computed on the server, download the anonymous bundle and the
+standalone verifier (``engine.py``). Another tenant's round id is a 404.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from shisetsu.auth.access import PUBLIC, RESIDENT, access
+from shisetsu.booking.operations import BookingRefused
+from shisetsu.extensions import db
+from shisetsu.groups.models import Group
+from shisetsu.groups.operations import active_groups_of, local_today
+from shisetsu.i18n import current_locale
+from shisetsu.lottery import engine, entries, results, rounds
+from shisetsu.lottery.bundle import bundle_bytes
+from shisetsu.lottery.models import IN_LOTTERY, LotteryOutcome, LotteryRound
+from shisetsu.slots.operations import LOTTERY, load_rooms, slot_states
+from shisetsu.tenancy.models import utcnow
+from shisetsu.tenancy.runtime import current_runtime
+
+bp = Blueprint("lottery", __name__, url_prefix="/<tenant>/lottery")
+ROUND = "/rounds/<int(min=1, max=2147483647):round_id>"
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    config = current_runtime().config
+    return {
+        "tenant": g.tenant,
+        "local_time": lambda when: rounds.local_time(config, when) if when else "",
+        "explain": results.explain,
+    }
+
+
+def _round_or_404(round_id: int) -> LotteryRound:
+    rnd = rounds.get_round(db.session(), round_id)
+    if rnd is None:
+        abort(404)
+    return rnd
+
+
+def _my_groups() -> list[Group]:
+    return active_groups_of(db.session(), current_user.id, local_today(current_runtime().config))
+
+
+@bp.get("/")
+@access(RESIDENT)
+def index() -> str:
+    """Rounds in progress, my entries in them and my results."""
+    session = db.session()
+    groups = _my_groups()
+    ids = [grp.id for grp in groups]
+    rows = []
+    for rnd in rounds.list_rounds(session, states=[*IN_LOTTERY, "released"])[:6]:
+        mine = [e for e in (entries.entry_of(session, rnd, gid) for gid in ids) if e is not None]
+        rows.append(
+            {
+                "round": rnd,
+                "entries": mine,
+                "outcomes": results.outcomes_of(session, rnd, ids) if rnd.drawn else [],
+                "taking": entries.takes_entries(rnd, utcnow()),
+            }
+        )
+    return render_template("lottery/index.html", rows=rows, groups=groups, now=utcnow())
+
+
+def _options(rnd: LotteryRound, room_id: int | None) -> tuple[list[Any], list[Any], int | None]:
+    """The rooms, and the lottery slots of one room in the round's month (the form's options)."""
+    session = db.session()
+    config = current_runtime().config
+    rooms = load_rooms(session)
+    if not rooms:
+        return [], [], None
+    room = next((r for r in rooms if r.id == room_id), rooms[0])
+    month = [s for s in rounds.round_slots(session, rnd) if s.room_id == room.id]
+    states = slot_states(session, config, month)
+    return rooms, [s for s in month if states[s.id].state == LOTTERY], room.id
+
+
+@bp.route(f"{ROUND}/enter", methods=["GET", "POST"])
+@access(RESIDENT)
+def enter(round_id: int) -> ResponseReturnValue:
+    """Enter or edit ranked choices: one select per rank (a 全日 set id counts as a set)."""
+    session = db.session()
+    rnd = _round_or_404(round_id)
+    groups = _my_groups()
+    if not groups:
+        abort(403)
+    group_id = request.values.get("group", type=int)
+    group = next((grp for grp in groups if grp.id == group_id), groups[0])
+    existing = entries.entry_of(session, rnd, group.id)
+    violations: list[str] = []
+    status = 200
+    if request.method == "POST":
+        picked = [request.form.get(f"choice{n}", "").strip() for n in range(1, 21)]
+        choices = [p.split() for p in picked if p]
+        try:
+            entries.enter(
+                session,
+                current_runtime(),
+                rnd,
+                group,
+                choices,
+                now=utcnow(),
+                account_id=current_user.id,
+            )
+        except entries.EntriesClosed:
+            session.rollback()
+            violations, status = [_("This lottery round does not take entries now.")], 409
+        except entries.EntryRefused as exc:
+            session.rollback()
+            violations = [v.message(current_locale()) for v in exc.violations]
+            status = 422
+        else:
+            session.commit()
+            flash(_("Your lottery entry has been saved. A receipt mail is on its way."), "success")
+            return redirect(url_for(".index"))
+    rooms, options, room_id = _options(rnd, request.args.get("room", type=int))
+    chosen = [" ".join(c.slot_ids) for c in existing.choices] if existing else []
+    page = render_template(
+        "lottery/enter.html",
+        rnd=rnd,
+        group=group,
+        groups=groups,
+        rooms=rooms,
+        room_id=room_id,
+        options=options,
+        chosen=chosen,
+        violations=violations,
+        taking=entries.takes_entries(rnd, utcnow()),
+    )
+    return page, status
+
+
+@bp.post(f"{ROUND}/withdraw")
+@access(RESIDENT)
+def withdraw(round_id: int) -> ResponseReturnValue:
+    """Withdraw my group's entry."""
+    session = db.session()
+    rnd = _round_or_404(round_id)
+    group = next(
+        (grp for grp in _my_groups() if grp.id == request.form.get("group", type=int)), None
+    )
+    if group is None:
+        abort(404)
+    try:
+        entries.withdraw(session, rnd, group, now=utcnow())
+    except entries.EntriesClosed:
+        session.rollback()
+        abort(409)
+    session.commit()
+    flash(_("Your lottery entry has been withdrawn."), "success")
+    return redirect(url_for(".index"))
+
+
+def _my_outcome(rnd: LotteryRound, outcome_id: int) -> LotteryOutcome:
+    outcome = db.session.get(LotteryOutcome, outcome_id)
+    mine = {grp.id for grp in _my_groups()}
+    if outcome is None or outcome.round_id != rnd.id or outcome.group_id not in mine:
+        abort(404)
+    return outcome
+
+
+@bp.post(f"{ROUND}/wins/<int(min=1, max=2147483647):outcome_id>")
+@access(RESIDENT)
+def decide(round_id: int, outcome_id: int) -> ResponseReturnValue:
+    """Confirm (当選確定, becomes a booking) or decline a win."""
+    session = db.session()
+    rnd = _round_or_404(round_id)
+    outcome = _my_outcome(rnd, outcome_id)
+    now = utcnow()
+    try:
+        if request.form.get("action") == "decline":
+            results.decline_win(session, rnd, outcome, now=now)
+            message = _("You declined the win. The slot will open first come.")
+        else:
+            attendees = request.form.get("attendees", type=int) or 1
+            purpose = (request.form.get("purpose") or "")[:200]
+            results.confirm_win(
+                session,
+                current_runtime(),
+                rnd,
+                outcome,
+                attendees=max(attendees, 1),
+                purpose=purpose,
+                now=now,
+                account_id=current_user.id,
+            )
+            message = _("Your win is confirmed and booked. A confirmation mail is on its way.")
+    except results.WinStateError:
+        session.rollback()
+        flash(_("This win can no longer be confirmed or declined."), "error")
+        return redirect(url_for(".index")), 303
+    except BookingRefused as exc:
+        session.rollback()
+        flash(" ".join(v.message(current_locale()) for v in exc.violations), "error")
+        return redirect(url_for(".index")), 303
+    session.commit()
+    flash(message, "success")
+    return redirect(url_for(".index")), 303
+
+
+# --- public -----------------------------------------------------------------------------
+
+
+@bp.get(ROUND)
+@access(PUBLIC)
+def public_round(round_id: int) -> str:
+    """The round's commitment, seed (after the draw), hashes and a server-side verification."""
+    session = db.session()
+    rnd = _round_or_404(round_id)
+    verdict = results.verify_round(session, g.tenant.slug, rnd) if rnd.drawn else None
+    session.rollback()
+    return render_template(
+        "lottery/round.html", rnd=rnd, verdict=verdict, stats=results.round_stats(session, rnd)
+    )
+
+
+@bp.get(f"{ROUND}/bundle.json")
+@access(PUBLIC)
+def bundle(round_id: int) -> Response:
+    """The anonymous verification bundle (after the draw)."""
+    rnd = _round_or_404(round_id)
+    data = results.make_public_bundle(db.session(), g.tenant.slug, rnd)
+    if data is None:
+        abort(404)
+    name = f"lottery-{g.tenant.slug}-{rnd.usage_month:%Y-%m}.json"
+    return Response(
+        bundle_bytes(data),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/engine.py")
+@access(PUBLIC)
+def verifier() -> Response:
+    """The standalone verifier: the engine itself (Python ≥ 3.11, standard library only)."""
+    source = Path(engine.__file__).read_bytes()
+    return Response(
+        source,
+        mimetype="text/x-python",
+        headers={"Content-Disposition": 'attachment; filename="engine.py"'},
+    )
