@@ -15,7 +15,17 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -25,6 +35,8 @@ from werkzeug.wrappers import Response
 
 from shisetsu import audit
 from shisetsu.auth import second_factor as factor
+from shisetsu.auth.access import PUBLIC, access
+from shisetsu.auth.limits import login_limits
 from shisetsu.auth.lockout import Attempt, Outcome, authenticate
 from shisetsu.auth.principals import MODELS, is_usable, principal_for
 from shisetsu.auth.sessions import sign_in, sign_out
@@ -83,6 +95,18 @@ class SignInFlow:
 
     def endpoint(self, name: str) -> str:
         return f"{self.blueprint}.{name}"
+
+    def register_routes(self, bp: Blueprint) -> None:
+        """Add the public sign-in steps (login, enrol, verify, logout) to ``bp``."""
+        steps = (
+            ("/login", "login", ["GET", "POST"], login_limits, self.login),
+            ("/enrol", "enrol", ["GET", "POST"], second_factor_limits, self.enrol),
+            ("/verify", "verify", ["GET", "POST"], second_factor_limits, self.verify),
+            ("/logout", "logout", ["POST"], None, self.logout),
+        )
+        for rule, name, methods, limit, step in steps:
+            view = access(PUBLIC)(_as_view(name, step, bp.import_name))
+            bp.add_url_rule(rule, name, limit(view) if limit else view, methods=methods)
 
     # -- views -------------------------------------------------------------------------
 
@@ -270,3 +294,21 @@ class SignInFlow:
 
     def render(self, template: str, **context: Any) -> str:
         return render_template(template, flow=self, tenant=g.get("tenant"), **context)
+
+
+def _as_view(
+    name: str, step: Callable[[], ResponseReturnValue], module: str
+) -> Callable[[], ResponseReturnValue]:
+    """A plain view for a bound step, named after its blueprint's module and endpoint.
+
+    Flask-Limiter keys its limits on module and name, so staff and ward sign-in keep
+    separate counters.
+    """
+
+    def view() -> ResponseReturnValue:
+        return step()
+
+    view.__name__ = view.__qualname__ = name
+    view.__module__ = module
+    view.__doc__ = step.__doc__
+    return view

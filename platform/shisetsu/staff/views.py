@@ -13,9 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shisetsu.accounts.models import Staff
-from shisetsu.auth.access import ANY_STAFF, PUBLIC, STAFF_MANAGEMENT, access, permits
+from shisetsu.auth.access import ANY_STAFF, STAFF_MANAGEMENT, access, permits
 from shisetsu.auth.credential_views import password_page, recovery_codes_page
-from shisetsu.auth.limits import login_limits
 from shisetsu.auth.personnel import PersonnelError
 from shisetsu.auth.principals import STAFF
 from shisetsu.auth.signin_flow import SignInFlow, local_time, no_store, second_factor_limits
@@ -69,35 +68,7 @@ FLOW = SignInFlow(
 )
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@access(PUBLIC)
-@login_limits
-def login() -> ResponseReturnValue:
-    """Step one: login and password."""
-    return FLOW.login()
-
-
-@bp.route("/enrol", methods=["GET", "POST"])
-@access(PUBLIC)
-@second_factor_limits
-def enrol() -> ResponseReturnValue:
-    """First sign-in: set up the authenticator app."""
-    return FLOW.enrol()
-
-
-@bp.route("/verify", methods=["GET", "POST"])
-@access(PUBLIC)
-@second_factor_limits
-def verify() -> ResponseReturnValue:
-    """Step two: a TOTP or recovery code."""
-    return FLOW.verify()
-
-
-@bp.post("/logout")
-@access(PUBLIC)
-def logout() -> ResponseReturnValue:
-    """Sign out."""
-    return FLOW.logout()
+FLOW.register_routes(bp)
 
 
 @bp.route("/security", methods=["GET", "POST"])

@@ -8,9 +8,8 @@ from flask import Blueprint, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
-from shisetsu.auth.access import AUDITOR, PUBLIC, access
+from shisetsu.auth.access import AUDITOR, access
 from shisetsu.auth.credential_views import password_page, recovery_codes_page
-from shisetsu.auth.limits import login_limits
 from shisetsu.auth.signin_flow import SignInFlow, second_factor_limits
 from shisetsu.extensions import db
 from shisetsu.ward import operations as ops
@@ -37,35 +36,7 @@ FLOW = SignInFlow(
 )
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@access(PUBLIC)
-@login_limits
-def login() -> ResponseReturnValue:
-    """Step one: login and password."""
-    return FLOW.login()
-
-
-@bp.route("/enrol", methods=["GET", "POST"])
-@access(PUBLIC)
-@second_factor_limits
-def enrol() -> ResponseReturnValue:
-    """First sign-in: set up the authenticator app."""
-    return FLOW.enrol()
-
-
-@bp.route("/verify", methods=["GET", "POST"])
-@access(PUBLIC)
-@second_factor_limits
-def verify() -> ResponseReturnValue:
-    """Step two: a TOTP or recovery code."""
-    return FLOW.verify()
-
-
-@bp.post("/logout")
-@access(PUBLIC)
-def logout() -> ResponseReturnValue:
-    """Sign out."""
-    return FLOW.logout()
+FLOW.register_routes(bp)
 
 
 @bp.route("/security", methods=["GET", "POST"])
