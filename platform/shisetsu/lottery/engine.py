@@ -628,11 +628,16 @@ class _Table:
         # The slot of a one-slot choice; -1 for a set, whose slots are in c_set.
         self.c_slot = array("i", [index[slots[0]] if len(slots) == 1 else -1 for slots in flat])
         self._sets: dict[tuple[int, ...], _Set] = {}
-        self.c_set = {
-            k: self._set(tuple(sorted(map(index.__getitem__, slots))))
-            for k, slots in enumerate(flat)
-            if len(slots) > 1
-        }
+        # Canonical sets are sorted by id and slot numbers follow id order, so the mapped
+        # numbers are ascending already; equal sets share one _Set (looked up by ids).
+        by_ids: dict[tuple[str, ...], _Set] = {}
+        self.c_set: dict[int, _Set] = {}
+        for k, slots in enumerate(flat):
+            if len(slots) > 1:
+                found = by_ids.get(slots)
+                if found is None:
+                    found = by_ids[slots] = self._set(tuple(map(index.__getitem__, slots)))
+                self.c_set[k] = found
         self.priority = _priorities(canon, seed)
         self.by_rank: dict[int, list[int]] = {}
         for k, rank in enumerate(self.c_rank):
@@ -716,20 +721,31 @@ def _priorities(canon: Mapping[str, Any], seed: bytes) -> list[bytes]:
     base = hashlib.blake2b(key=seed, digest_size=16)
     base.update(f"{ENGINE}\x00{canon['round_id']}\x00".encode())
     copy = base.copy
+    # The rest of a message is "rank NUL group NUL slots NUL j", built from bytes pieces
+    # encoded once each: ranks and slot sets repeat across many choices.
+    rank_bytes: dict[int, bytes] = {}
+    slot_bytes: dict[tuple[str, ...], bytes] = {}
     out: list[bytes] = []
     add = out.append
     for group, _category, losses, choices in canon["entries"]:
+        group_part = group.encode() + b"\x00"
         weight = 1
         if weighted:
             weight = min(1 + losses * params["weight_per_loss"], params["max_weight"])
         for rank, slots in choices:
-            prefix = f"{rank}\x00{group}\x00{_US.join(slots)}\x00"
+            rank_part = rank_bytes.get(rank)
+            if rank_part is None:
+                rank_part = rank_bytes[rank] = f"{rank}\x00".encode()
+            slots_part = slot_bytes.get(slots)
+            if slots_part is None:
+                slots_part = slot_bytes[slots] = f"{_US.join(slots)}\x00".encode()
+            prefix = rank_part + group_part + slots_part
             h = copy()
-            h.update(f"{prefix}0".encode())
+            h.update(prefix + b"0")
             best = h.digest()
             for j in range(1, weight):
                 h = copy()
-                h.update(f"{prefix}{j}".encode())
+                h.update(prefix + str(j).encode())
                 best = max(best, h.digest())
             add(best)
     return out

@@ -26,6 +26,8 @@ from shisetsu.i18n import current_locale
 from shisetsu.lottery import engine, entries, results, rounds
 from shisetsu.lottery.bundle import bundle_bytes
 from shisetsu.lottery.models import IN_LOTTERY, LotteryOutcome, LotteryRound
+from shisetsu.slots.display import format_day
+from shisetsu.slots.ids import InvalidSlotId, parse_slot_id
 from shisetsu.slots.operations import LOTTERY, load_rooms, slot_states
 from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
@@ -62,7 +64,7 @@ def index() -> str:
     session = db.session()
     groups = _my_groups()
     ids = [grp.id for grp in groups]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for rnd in rounds.list_rounds(session, states=[*IN_LOTTERY, "released"])[:6]:
         mine = [e for e in (entries.entry_of(session, rnd, gid) for gid in ids) if e is not None]
         rows.append(
@@ -73,7 +75,37 @@ def index() -> str:
                 "taking": entries.takes_entries(rnd, utcnow()),
             }
         )
-    return render_template("lottery/index.html", rows=rows, groups=groups, now=utcnow())
+    shown: set[str] = set()
+    for row in rows:
+        for entry in row["entries"]:
+            shown.update(sid for choice in entry.choices for sid in choice.slot_ids)
+        shown.update(sid for outcome in row["outcomes"] for sid in outcome.slot_ids)
+    return render_template(
+        "lottery/index.html", rows=rows, groups=groups, now=utcnow(), slot=_slot_labels(shown)
+    )
+
+
+def _slot_labels(slot_ids: set[str]) -> dict[str, str]:
+    """People-readable names of slot ids: ``2027年2月1日(月) 多目的室 午前``."""
+    refs = {}
+    for sid in slot_ids:
+        try:
+            refs[sid] = parse_slot_id(sid)
+        except InvalidSlotId:
+            continue
+    rooms = {r.id: r for r in load_rooms(db.session(), room_ids={r.room_id for r in refs.values()})}
+    config, locale = current_runtime().config, current_locale()
+    labels = {}
+    for sid, ref in refs.items():
+        room = rooms.get(ref.room_id)
+        if room is None:
+            continue
+        scheme = config.slot_schemes.get(room.slot_scheme)
+        names = {d.code: d.name.get(locale) for d in (scheme.slots_for(ref.date) if scheme else [])}
+        names |= {f.code: f.name.get(locale) for f in (scheme.full_day if scheme else [])}
+        when = format_day(ref.date, locale)
+        labels[sid] = f"{when} {room.name(locale)} {names.get(ref.code, ref.code)}"
+    return labels
 
 
 def _options(rnd: LotteryRound, room_id: int | None) -> tuple[list[Any], list[Any], int | None]:
