@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from shisetsu.audit.cli import audit_cli
+from shisetsu.backup.cli import backup_commands
 from shisetsu.demo.cli import demo_cli
 from shisetsu.i18n import compile_catalogs
 from shisetsu.jobs.cli import cron_command, worker_command
@@ -42,6 +43,7 @@ def register_cli(app: Flask) -> None:
         ward_cli,
         audit_cli,
         lottery_cli,
+        *backup_commands,
     ):
         app.cli.add_command(group)
 

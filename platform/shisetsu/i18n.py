@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -16,6 +18,7 @@ from markupsafe import Markup, escape
 from shisetsu.paths import PACKAGE_DIR
 
 LANG_COOKIE = "lang"
+TOKYO = ZoneInfo("Asia/Tokyo")
 TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
 # Kana, CJK ideographs and half-width katakana: text people typed in Japanese.
 JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
@@ -38,6 +41,8 @@ def init_app(app: Flask) -> None:
     """Expose the language helpers to templates."""
     app.add_template_filter(mark_japanese, "ja")
 
+    app.add_template_filter(local_time, "local_time")
+
     @app.context_processor
     def _language_context() -> dict[str, Any]:
         return {
@@ -55,6 +60,12 @@ def mark_japanese(value: Any) -> Markup:
     if current_locale() != "ja" and JAPANESE_SCRIPT.search(text):
         return Markup('<span lang="ja">%s</span>') % text
     return escape(text)
+
+
+def local_time(value: datetime) -> str:
+    """``value`` as Tokyo wall-clock time, e.g. ``2026-04-01 09:15`` (stored times are UTC)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:

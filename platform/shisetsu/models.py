@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "shisetsu.booking.models",
     "shisetsu.audit.models",
     "shisetsu.lottery.models",
+    "shisetsu.exports.models",
 )
 
 

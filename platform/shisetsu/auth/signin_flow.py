@@ -42,6 +42,7 @@ from shisetsu.auth.principals import MODELS, is_usable, principal_for
 from shisetsu.auth.sessions import sign_in, sign_out
 from shisetsu.auth.signin_forms import CodeForm, LoginForm
 from shisetsu.extensions import db, limiter
+from shisetsu.i18n import local_time
 from shisetsu.tenancy.models import utcnow
 
 PENDING_KEY = "2fa_pending"
@@ -59,12 +60,6 @@ def second_factor_limits(view: F) -> F:
         scope="second-factor-ip",
     )
     return cast(F, rate(view))
-
-
-def local_time(value: datetime) -> str:
-    """``value`` as Tokyo wall-clock time, e.g. ``2026-04-01 09:15``."""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
 
 
 def locked_message(until: datetime) -> str:

@@ -34,6 +34,7 @@ CONSOLE_PAGES = (
     ("booking_manage.day", _l("Bookings of the day")),
     ("booking_manage.counter", _l("Counter booking")),
     ("booking_manage.daily", _l("Daily processing list")),
+    ("exports.index", _l("Exports and handover ledger")),
     ("staff.staff_list", _l("Staff and roles")),
     ("audit.findings", _l("Access log findings")),
     ("audit.incidents", _l("Incidents")),
