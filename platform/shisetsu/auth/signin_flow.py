@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -47,7 +46,6 @@ from shisetsu.tenancy.models import utcnow
 
 PENDING_KEY = "2fa_pending"
 PENDING_WRONG_CODES = 5  # then the password must be entered again
-TOKYO = ZoneInfo("Asia/Tokyo")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
