@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
@@ -173,20 +174,11 @@ def remove_closure(room_id: int, closure_id: int) -> Response | str:
     closure = manage.closure_of(db.session(), found, closure_id)
     if closure is None:
         abort(404)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        manage.remove_closure(db.session(), closure)
-        db.session.commit()
-        flash(gettext("The closure was removed."), "info")
-        return redirect(url_for(".room", room_id=found.id))
-    return render_template(
-        "slots/manage/confirm.html",
-        tenant=g.tenant,
-        room=found,
-        form=form,
+    return _confirm_removal(
+        found,
+        lambda: manage.remove_closure(db.session(), closure),
+        gettext("The closure was removed."),
         closure=closure,
-        hold=None,
-        fmt=Formatter(current_locale()),
     )
 
 
@@ -238,19 +230,31 @@ def remove_hold(room_id: int, hold_id: int) -> Response | str:
     hold = manage.official_hold_of(db.session(), found, hold_id)
     if hold is None:
         abort(404)
+    return _confirm_removal(
+        found,
+        lambda: manage.remove_official_hold(db.session(), hold),
+        gettext("The official hold was removed; the slot is free again."),
+        hold=hold,
+        slot_name=_slot_names(found).get(hold.slot_code, hold.slot_code),
+    )
+
+
+def _confirm_removal(
+    room: Room, remove: Callable[[], None], done: str, **shown: Any
+) -> Response | str:
+    """The confirm page of a removal (closure or hold); on POST remove it and go back."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        manage.remove_official_hold(db.session(), hold)
+        remove()
         db.session.commit()
-        flash(gettext("The official hold was removed; the slot is free again."), "info")
-        return redirect(url_for(".room", room_id=found.id))
+        flash(done, "info")
+        return redirect(url_for(".room", room_id=room.id))
+    context: dict[str, Any] = {"closure": None, "hold": None, **shown}
     return render_template(
         "slots/manage/confirm.html",
         tenant=g.tenant,
-        room=found,
+        room=room,
         form=form,
-        closure=None,
-        hold=hold,
-        slot_name=_slot_names(found).get(hold.slot_code, hold.slot_code),
         fmt=Formatter(current_locale()),
+        **context,
     )
