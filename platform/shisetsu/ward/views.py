@@ -4,15 +4,24 @@ sign-in, sign-out and two-factor steps.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, url_for
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
+from shisetsu.audit.console import audited_tenants
+from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import AUDITOR, access
 from shisetsu.auth.credential_views import password_page, recovery_codes_page
 from shisetsu.auth.signin_flow import SignInFlow, second_factor_limits
 from shisetsu.extensions import db
+from shisetsu.staff.forms import ROLE_LABELS
+from shisetsu.tenancy.models import Tenant
 from shisetsu.ward import operations as ops
+from shisetsu.ward import reads
+from shisetsu.ward.roster import STATUSES
+from shisetsu.ward.usage import LEVELS
 
 bp = Blueprint("ward", __name__, url_prefix="/ward")
 
@@ -25,7 +34,13 @@ TENANT_PAGES = (
     ("ward.staff_roster", _l("Staff roster")),
     ("ward.privacy", _l("Personal data and deletions")),
     ("ward_audit.incidents", _l("Incidents")),
+    ("ward_exports.ledger", _l("Exports ledger")),
 )
+STATUS_LABELS = {
+    "active": _l("Active"),
+    "locked": _l("Locked (failed sign-ins)"),
+    "removed": _l("Removed"),
+}
 
 FLOW = SignInFlow(
     kind=AUDITOR,
@@ -76,3 +91,45 @@ def _page_url(endpoint: str, slug: str) -> str | None:
     if endpoint not in current_app.view_functions:
         return None
     return url_for(endpoint, slug=slug)
+
+
+def _app() -> Any:
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+def _tenants() -> tuple[list[Tenant], str | None]:
+    """The tenants ``?slug=`` names (all active ones without it); an unknown slug is a 404."""
+    slug = request.args.get("slug") or None
+    tenants = audited_tenants(db.session(), slug)
+    if slug is not None and not tenants:
+        abort(404)
+    return tenants, slug
+
+
+@bp.get("/usage")
+@access(AUDITOR)
+def usage() -> str:
+    """Bookings and utilisation by facility, room and month, and lottery win rates by group
+    category: one tenant with ``?slug=``, an overview across tenants without."""
+    tenants, slug = _tenants()
+    sections = reads.usage_of(_app(), tenants, request_actor())
+    template = "ward/usage.html" if slug else "ward/usage_overview.html"
+    return render_template(template, sections=sections, slug=slug, levels=LEVELS)
+
+
+@bp.get("/staff")
+@access(AUDITOR)
+def staff_roster() -> str:
+    """The staff roster (取扱責任者・取扱者 …) of one tenant with ``?slug=``, or a summary of
+    every tenant's; the auditor's view is logged in each tenant read."""
+    tenants, slug = _tenants()
+    page = request.args.get("page", 1, type=int) or 1
+    sections = reads.roster_of(_app(), tenants, request_actor(), page=max(1, page))
+    return render_template(
+        "ward/staff_roster.html" if slug else "ward/staff_overview.html",
+        sections=sections,
+        slug=slug,
+        role_labels=ROLE_LABELS,
+        status_labels=STATUS_LABELS,
+        statuses=STATUSES,
+    )
