@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 
 import pytest
-import pyzipper
 import sqlalchemy as sa
 from flask import Flask
 
@@ -17,12 +15,13 @@ from shisetsu.exports.models import ExportLedger, PendingDownload
 from shisetsu.groups.models import Group
 from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.auth import make_resident, make_staff, sign_in_as
+from tests.test_exports_support import export, read_archive
 from tests.test_groups_support import make_group
 
 NAME = "試験 代表者"
 
 
-def _made(app: Flask, tenant: str, encoding: str = "cp932"):  # type: ignore[no-untyped-def]
+def _made(app: Flask, tenant: str, fmt: str = "csv-cp932"):  # type: ignore[no-untyped-def]
     resident = make_resident(app, tenant)
     make_group(app, tenant, resident.id, status="approved", name="暗号化テスト会")
     with tenant_session(app, tenant) as session:
@@ -34,26 +33,19 @@ def _made(app: Flask, tenant: str, encoding: str = "cp932"):  # type: ignore[no-
     client = app.test_client()
     staff = make_staff(app, tenant, "handler")
     sign_in_as(client, app, staff)
-    response = client.post(f"/{tenant}/manage/exports/groups", data={"encoding": encoding})
-    assert response.status_code == 200, response.get_data(as_text=True)[:1000]
-    page = response.get_data(as_text=True)
-    password = re.search(r'id="archive-password"[^>]*>([^<]+)<', page).group(1)  # type: ignore[union-attr]
-    link = re.search(r'href="([^"]*/download/[^"]+)"', page).group(1)  # type: ignore[union-attr]
-    return client, staff, password, link, count
+    made = export(client, tenant, "groups", {"groups-format": fmt})
+    return client, staff, made.password, made.link, count
 
 
 def _read(archive: bytes, password: str | None) -> bytes:
-    with pyzipper.AESZipFile(io.BytesIO(archive)) as z:
-        if password is not None:
-            z.setpassword(password.encode())
-        return z.read(z.namelist()[0])
+    return read_archive(archive, password)[1]
 
 
-@pytest.mark.parametrize("encoding,codec", [("cp932", "cp932"), ("utf-8", "utf-8-sig")])
+@pytest.mark.parametrize("fmt,codec", [("csv-cp932", "cp932"), ("csv-utf-8", "utf-8-sig")])
 def test_archive_needs_the_password_and_ledger_is_written(
-    app: Flask, encoding: str, codec: str
+    app: Flask, fmt: str, codec: str
 ) -> None:
-    client, staff, password, link, count = _made(app, "regasu", encoding)
+    client, staff, password, link, count = _made(app, "regasu", fmt)
     assert len(password) == 16
     response = client.get(link)
     assert response.status_code == 200
@@ -111,7 +103,7 @@ def test_counter_staff_cannot_export(app: Flask) -> None:
     client = app.test_client()
     sign_in_as(client, app, make_staff(app, "regasu", "counter"))
     assert client.get("/regasu/manage/exports/").status_code == 403
-    response = client.post("/regasu/manage/exports/groups", data={"encoding": "cp932"})
+    response = client.post("/regasu/manage/exports/groups", data={"groups-format": "csv-cp932"})
     assert response.status_code == 403
 
 

@@ -9,6 +9,7 @@ from shisetsu.booking.manage_views import bp as booking_manage_bp
 from shisetsu.booking.views import bp as booking_bp
 from shisetsu.errors import register_error_handlers
 from shisetsu.exports.views import bp as exports_bp
+from shisetsu.exports.ward_views import bp as ward_exports_bp
 from shisetsu.facilities.views import bp as facilities_bp
 from shisetsu.groups.manage_views import bp as groups_manage_bp
 from shisetsu.groups.views import bp as groups_bp
@@ -42,5 +43,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lottery_manage_bp)
     app.register_blueprint(ward_lottery_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(ward_exports_bp)
     init_dev_mail(app)  # development/testing only
     register_error_handlers(app)

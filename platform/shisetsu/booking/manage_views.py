@@ -32,6 +32,7 @@ from shisetsu.booking.payments import (
     refund_quote,
 )
 from shisetsu.booking.policy import reductions
+from shisetsu.exports.forms import daily_export_form
 from shisetsu.extensions import db
 from shisetsu.facilities.operations import list_facilities
 from shisetsu.groups.models import Group
@@ -262,7 +263,8 @@ def permit(booking_id: int) -> Response:
 @bp.get("/daily")
 @access(*ANY_STAFF)
 def daily() -> str:
-    """The daily processing list: bookings taken, payments, cancellations, totals."""
+    """The daily processing list: bookings taken, payments, cancellations, totals; managers
+    also get its encrypted export form."""
     day = _day_arg()
     daily = exports.daily_list(db.session(), current_runtime().config, day)
     return render_template(
@@ -271,34 +273,30 @@ def daily() -> str:
         previous=day - dt.timedelta(days=1),
         following=day + dt.timedelta(days=1),
         lang=current_locale(),
+        export_form=daily_export_form(day),
     )
 
 
 @bp.get("/daily.csv")
 @access(*ANY_STAFF)
-def daily_csv() -> Response:
-    """The daily list as CSV: ``encoding=utf-8`` (with BOM, the default) or ``cp932``."""
-    encoding = request.args.get("encoding", "utf-8")
-    if encoding not in exports.ENCODINGS:
+def daily_csv() -> ResponseReturnValue:
+    """Former direct CSV download: the list names groups, so files of it are now encrypted
+    exports (recorded in the ledger); sends the reader to the day's list and its form."""
+    if request.args.get("encoding", "utf-8") not in exports.ENCODINGS:
         abort(400)
-    config = current_runtime().config
-    day = _day_arg()
-    daily = exports.daily_list(db.session(), config, day)
-    body = exports.to_csv(exports.csv_rows(config, daily, current_locale()), encoding)
-    charset = "shift_jis" if encoding == "cp932" else "utf-8"
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Type"] = f"text/csv; charset={charset}"
-    response.headers["Content-Disposition"] = f'attachment; filename="daily-{day}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _to_daily_export(_day_arg())
 
 
 @bp.get("/daily.pdf")
 @access(*ANY_STAFF)
-def daily_pdf() -> Response:
-    """The daily list as an A4 PDF."""
-    config = current_runtime().config
-    day = _day_arg()
-    daily = exports.daily_list(db.session(), config, day)
-    body = printing.daily_pdf(config, g.tenant, daily, current_locale())
-    return printing.pdf_response(body, f"daily-{day}.pdf")
+def daily_pdf() -> ResponseReturnValue:
+    """Former direct PDF download: sends the reader to the day's list and its export form."""
+    return _to_daily_export(_day_arg())
+
+
+def _to_daily_export(day: dt.date) -> ResponseReturnValue:
+    if daily_export_form(day) is not None:
+        flash(_("The daily list names groups: its files are encrypted exports, made below."))
+    else:
+        flash(_("The daily list names groups: only handlers export it. Print this page instead."))
+    return redirect(url_for(".daily", date=day.isoformat(), _anchor="export"))

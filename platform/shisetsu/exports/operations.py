@@ -1,4 +1,9 @@
-"""Making the groups export, packing it into an AES-256 ZIP, and the one-time download."""
+"""One path for every personal-data export: render → encrypt → record → one-time download.
+
+Each kind of export (groups, bookings, daily list) only builds a :class:`Document`;
+:func:`deliver` packs it into an AES-256 ZIP with a fresh password, writes the ledger row
+(管理簿) and the access-log entry, and keeps the archive for one download.
+"""
 
 from __future__ import annotations
 
@@ -15,18 +20,36 @@ from sqlalchemy.orm import Session
 
 from shisetsu import audit
 from shisetsu.accounts.models import Staff
-from shisetsu.booking.exports import ENCODINGS, to_csv
 from shisetsu.exports.models import ExportLedger, PendingDownload
-from shisetsu.groups.models import Group
 from shisetsu.tenancy.models import utcnow
 
-GROUPS = "groups"
-CONTENT_LABELS = {GROUPS: _l("Registered groups (with representative and contact)")}
+# Format → (label, file extension); CSV encodings match booking.exports.ENCODINGS.
+FORMATS = {
+    "csv-utf-8": (_l("CSV (UTF-8)"), "csv"),
+    "csv-cp932": (_l("CSV (Shift_JIS, for older Excel)"), "csv"),
+    "pdf": (_l("PDF"), "pdf"),
+}
 # No 0/O, 1/l/I: read aloud or typed from the screen without confusion.
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 PASSWORD_LENGTH = 16
 DOWNLOAD_LIFETIME = timedelta(minutes=15)
 PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Document:
+    """A rendered export before packing; ``content`` is the ledger's content key."""
+
+    content: str
+    stem: str
+    format: str
+    body: bytes
+    count: int
+
+    @property
+    def filename(self) -> str:
+        """The file's name inside the archive."""
+        return f"{self.stem}.{FORMATS[self.format][1]}"
 
 
 @dataclass(frozen=True)
@@ -47,53 +70,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def group_rows(session: Session) -> list[list[str]]:
-    """Header and one line per registered group, with its personal items."""
-    header = [
-        str(_l("Group number")),
-        str(_l("Group")),
-        str(_l("Category")),
-        str(_l("Status")),
-        str(_l("Valid from")),
-        str(_l("Valid until")),
-        str(_l("Representative")),
-        str(_l("Representative's address")),
-        str(_l("Representative's home phone")),
-        str(_l("Representative's mobile phone")),
-        str(_l("Contact person")),
-        str(_l("Contact's address")),
-        str(_l("Contact's home phone")),
-        str(_l("Contact's mobile phone")),
-        str(_l("Contact's email")),
-        str(_l("Members")),
-        str(_l("Residents")),
-    ]
-    lines = [header]
-    for g in session.scalars(sa.select(Group).order_by(Group.id)):
-        lines.append(
-            [
-                str(g.id),
-                g.name,
-                g.category,
-                g.status,
-                g.valid_from.isoformat() if g.valid_from else "",
-                g.valid_until.isoformat() if g.valid_until else "",
-                g.representative_name,
-                g.representative_address,
-                g.representative_phone_home or "",
-                g.representative_phone_mobile or "",
-                g.contact_name,
-                g.contact_address,
-                g.contact_phone_home or "",
-                g.contact_phone_mobile or "",
-                g.contact_email,
-                str(g.member_count),
-                str(g.resident_count),
-            ]
-        )
-    return lines
-
-
 def encrypted_zip(name: str, body: bytes, password: str) -> bytes:
     """``body`` as the one file ``name`` in a ZIP encrypted with AES-256."""
     buffer = io.BytesIO()
@@ -106,24 +82,20 @@ def encrypted_zip(name: str, body: bytes, password: str) -> bytes:
     return buffer.getvalue()
 
 
-def export_groups(session: Session, staff: Staff, encoding: str) -> Made:
-    """Make the groups archive, its ledger row and log entry; committed."""
-    if encoding not in ENCODINGS:
-        raise ValueError(f"unknown encoding {encoding!r}")
+def deliver(session: Session, staff: Staff, document: Document) -> Made:
+    """Encrypt ``document``, record it in the ledger and the access log, keep it for one
+    download; committed. The password is returned, never stored."""
     purge_expired(session)
-    rows = group_rows(session)
-    count = len(rows) - 1
     now = utcnow()
-    stamp = now.strftime("%Y%m%d-%H%M%S")
     password = new_password()
-    archive = encrypted_zip(f"groups-{stamp}.csv", to_csv(rows, encoding), password)
+    archive = encrypted_zip(document.filename, document.body, password)
     ledger = ExportLedger(
         at=now,
         handler_id=staff.id,
         handler_login=staff.login,
-        content=GROUPS,
-        record_count=count,
-        format=f"csv-{encoding} zip-aes256",
+        content=document.content,
+        record_count=document.count,
+        format=f"{document.format} zip-aes256",
         encrypted=True,
         file_sha256=hashlib.sha256(archive).hexdigest(),
     )
@@ -134,21 +106,26 @@ def export_groups(session: Session, staff: Staff, encoding: str) -> Made:
         PendingDownload(
             token_hash=token_hash(token),
             ledger_id=ledger.id,
-            filename=f"groups-{stamp}.zip",
+            filename=f"{document.stem}-{now:%Y%m%d-%H%M%S}.zip",
             payload=archive,
             expires_at=now + DOWNLOAD_LIFETIME,
         )
     )
-    detail = f"{count} rows, csv {encoding}, encrypted zip, ledger {ledger.id}"
-    audit.record(session, audit.EXPORT, GROUPS, None, detail=detail)
+    kind = document.content.split(":", 1)[0]
+    detail = f"{document.count} rows, {document.format}, encrypted zip, ledger {ledger.id}"
+    audit.record(session, audit.EXPORT, kind, None, detail=detail)
     session.commit()
     return Made(token, password, ledger)
 
 
-def take_download(session: Session, token: str) -> tuple[str, bytes] | None:
-    """The archive behind ``token``, removed as it is taken (None: unknown, used, expired)."""
+def take_download(session: Session, token: str, staff_id: int) -> tuple[str, bytes] | None:
+    """The archive behind ``token``, removed as it is taken. None when unknown, used,
+    expired, or made by someone else (only the handler who made it may take it)."""
     pending = session.scalar(
-        sa.select(PendingDownload).where(PendingDownload.token_hash == token_hash(token))
+        sa.select(PendingDownload)
+        .join(ExportLedger, ExportLedger.id == PendingDownload.ledger_id)
+        .where(PendingDownload.token_hash == token_hash(token))
+        .where(ExportLedger.handler_id == staff_id)
     )
     if pending is None:
         return None

@@ -1,44 +1,38 @@
-"""Manager console: the encrypted groups export, its one-time download, and the ledger.
+"""Manager console: exports of groups, bookings and daily lists; the password page; the
+one-time download; the handover ledger.
 
-Managers only (``OPERATIONS``: 取扱責任者 and 取扱者); counter staff get 403. The archive's
-password appears once, on the page that answers the export; the download is a separate
-link that works once, for 15 minutes.
+Managers only (``OPERATIONS``: 取扱責任者 and 取扱者, the people reported to the ward as
+handling personal data); counter staff get 403. Every export is an encrypted archive: the
+form redirects to a page that shows the password once, with a download link that works
+once, for 15 minutes, for the handler who made it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import RadioField
-from wtforms.fields.choices import SelectChoice
 
 from shisetsu.auth.access import OPERATIONS, access
+from shisetsu.exports import content, reveal
 from shisetsu.exports import operations as ops
+from shisetsu.exports.forms import BookingsExportForm, DailyExportForm, GroupsExportForm
 from shisetsu.extensions import db
+from shisetsu.facilities.operations import list_facilities
+from shisetsu.groups.operations import local_today
 from shisetsu.i18n import current_locale
+from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("exports", __name__, url_prefix="/<tenant>/manage/exports")
 
 
-class GroupsExportForm(FlaskForm):
-    encoding = RadioField(
-        _l("Character encoding of the CSV"),
-        choices=[
-            SelectChoice("utf-8", _l("UTF-8 (with BOM)")),
-            SelectChoice("cp932", _l("Shift_JIS (cp932, for older Excel)")),
-        ],
-        default="utf-8",
-    )
-
-
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"tenant": g.tenant, "lang": current_locale(), "labels": ops.CONTENT_LABELS}
+    return {"tenant": g.tenant, "lang": current_locale()}
 
 
 def _no_store(response: Response) -> Response:
@@ -46,38 +40,100 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+def _context() -> content.Context:
+    return content.Context(g.tenant, current_runtime().config, current_locale())
+
+
+def _bookings_form(**kwargs: Any) -> BookingsExportForm:
+    form = BookingsExportForm(prefix="bookings", **kwargs)
+    return form.offer(list_facilities(db.session()), current_locale())
+
+
+def _blank_forms() -> dict[str, FlaskForm]:
+    """Empty forms, dated from today (the tenant's day)."""
+    today = local_today(current_runtime().config)
+    return {
+        "groups_form": GroupsExportForm(prefix="groups", formdata=None),
+        "bookings_form": _bookings_form(
+            formdata=None, first=today, last=today + dt.timedelta(days=30)
+        ),
+        "daily_form": DailyExportForm(prefix="daily", formdata=None, day=today),
+    }
+
+
+def _index(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
+    """The forms (``forms`` replace blank ones, e.g. with their errors) and the ledger."""
+    session = db.session()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, more = ops.ledger_page(session, page)
+    lines = [(row, content.describe(session, row.content, current_locale())) for row in rows]
+    html = render_template(
+        "exports/index.html", **(_blank_forms() | forms), lines=lines, page=page, more=more
+    )
+    return html, status
+
+
+def _made(document: ops.Document) -> ResponseReturnValue:
+    made = ops.deliver(db.session(), current_user.record, document)
+    reveal.remember(made, g.tenant.slug)
+    return redirect(url_for(".made", ledger_id=made.ledger.id), code=303)
+
+
 @bp.get("/")
 @access(*OPERATIONS)
-def index() -> str:
-    """The export form and the handover ledger (管理簿), newest first."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, more = ops.ledger_page(db.session(), page)
-    return render_template(
-        "exports/index.html", form=GroupsExportForm(), rows=rows, page=page, more=more
-    )
+def index() -> ResponseReturnValue:
+    """The export forms and the handover ledger (管理簿), newest first."""
+    return _index()
 
 
 @bp.post("/groups")
 @access(*OPERATIONS)
 def groups() -> ResponseReturnValue:
-    """Make the encrypted groups archive; show its password once and the download link."""
-    form = GroupsExportForm()
+    """Export every registered group (CSV or PDF, encrypted)."""
+    form = GroupsExportForm(prefix="groups")
     if not form.validate_on_submit():
-        abort(400)
-    made = ops.export_groups(db.session(), current_user.record, form.encoding.data)
-    page = render_template(
-        "exports/made.html",
-        made=made,
-        minutes=int(ops.DOWNLOAD_LIFETIME.total_seconds() // 60),
-    )
-    return _no_store(Response(page))
+        return _index(422, groups_form=form)
+    return _made(content.groups_document(db.session(), _context(), form.format.data))
+
+
+@bp.post("/bookings")
+@access(*OPERATIONS)
+def bookings() -> ResponseReturnValue:
+    """Export the bookings of a period, optionally one facility or room (encrypted)."""
+    form = _bookings_form()
+    if not form.validate_on_submit():
+        return _index(422, bookings_form=form)
+    document = content.bookings_document(db.session(), _context(), form.scope(), form.format.data)
+    return _made(document)
+
+
+@bp.post("/daily")
+@access(*OPERATIONS)
+def daily() -> ResponseReturnValue:
+    """Export one day's processing list (encrypted)."""
+    form = DailyExportForm(prefix="daily")
+    if not form.validate_on_submit():
+        return _index(422, daily_form=form)
+    assert form.day.data is not None
+    return _made(content.daily_document(db.session(), _context(), form.day.data, form.format.data))
+
+
+@bp.get("/made/<int:ledger_id>")
+@access(*OPERATIONS)
+def made(ledger_id: int) -> Response:
+    """The archive's password, shown this once, and its download link; 404 afterwards."""
+    shown = reveal.take(g.tenant.slug, ledger_id)
+    if shown is None:
+        abort(404)
+    minutes = int(ops.DOWNLOAD_LIFETIME.total_seconds() // 60)
+    return _no_store(Response(render_template("exports/made.html", made=shown, minutes=minutes)))
 
 
 @bp.get("/download/<token>")
 @access(*OPERATIONS)
 def download(token: str) -> Response:
-    """The archive, once; 404 when unknown, already taken, expired or another tenant's."""
-    taken = ops.take_download(db.session(), token)
+    """The archive, once; 404 when unknown, taken, expired, another's or another tenant's."""
+    taken = ops.take_download(db.session(), token, current_user.id)
     if taken is None:
         abort(404)
     filename, payload = taken

@@ -1,0 +1,103 @@
+"""The export forms: a format for each, a period and place for bookings, a day for the
+daily list. Each form has its own prefix so the three can share one page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, Field, RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, ValidationError
+
+from shisetsu.auth.access import OPERATIONS, permits
+from shisetsu.exports.content import MAX_DAYS, BookingScope
+from shisetsu.exports.operations import FORMATS
+from shisetsu.facilities.models import Facility
+
+
+def format_field() -> Any:
+    """CSV (UTF-8 with BOM or cp932) or PDF; required, one of the known formats."""
+    return RadioField(
+        _l("File format"),
+        choices=[SelectChoice(value, label) for value, (label, _ext) in FORMATS.items()],
+        default="csv-utf-8",
+        validators=[InputRequired(message=_l("Choose a file format."))],
+    )
+
+
+def required_date(label: Any) -> Any:
+    """A date (YYYY-MM-DD) that must be given."""
+    return DateField(
+        label,
+        validators=[InputRequired(message=_l("Enter a date."))],
+        format="%Y-%m-%d",
+    )
+
+
+class GroupsExportForm(FlaskForm):
+    """Every registered group."""
+
+    format = format_field()
+
+
+class DailyExportForm(FlaskForm):
+    """One day's processing list."""
+
+    day = required_date(_l("Date"))
+    format = format_field()
+
+
+class BookingsExportForm(FlaskForm):
+    """Bookings used in a period, optionally in one facility or room."""
+
+    first = required_date(_l("Use date from"))
+    last = required_date(_l("Use date to"))
+    facility = SelectField(_l("Facility"), choices=[], default="")
+    room = SelectField(_l("Room"), choices=[], default="")
+    format = format_field()
+
+    def offer(self, facilities: list[Facility], locale: str) -> BookingsExportForm:
+        """Fill the facility and room choices from this tenant's facilities."""
+        self.facility.choices = [("", str(_l("All facilities")))] + [
+            (str(f.id), f.name(locale)) for f in facilities
+        ]
+        self.room.choices = [("", str(_l("All rooms")))] + [
+            (str(r.id), f"{f.name(locale)} {r.name(locale)}") for f in facilities for r in f.rooms
+        ]
+        self._rooms = {r.id: f.id for f in facilities for r in f.rooms}
+        return self
+
+    def validate_last(self, field: Field) -> None:
+        first, last = self.first.data, field.data
+        if not isinstance(first, dt.date) or not isinstance(last, dt.date):
+            return
+        if last < first:
+            raise ValidationError(_l("The end date must be on or after the start date."))
+        if (last - first).days + 1 > MAX_DAYS:
+            raise ValidationError(_l("Choose a period of at most %(days)s days.", days=MAX_DAYS))
+
+    def validate_room(self, field: Field) -> None:
+        facility, room = self.facility.data, field.data
+        if facility and room and self._rooms.get(int(room)) != int(facility):
+            raise ValidationError(_l("This room is not in the chosen facility."))
+
+    def scope(self) -> BookingScope:
+        """The validated form as a :class:`BookingScope`."""
+        assert self.first.data is not None and self.last.data is not None
+        return BookingScope(
+            self.first.data,
+            self.last.data,
+            facility_id=int(self.facility.data) if self.facility.data else None,
+            room_id=int(self.room.data) if self.room.data else None,
+        )
+
+
+def daily_export_form(day: dt.date) -> DailyExportForm | None:
+    """The daily list's export form for ``day``, or None when the user may not export."""
+    if not permits(frozenset(OPERATIONS), current_user.kind, current_user.role):
+        return None
+    return DailyExportForm(prefix="daily", formdata=None, day=day)

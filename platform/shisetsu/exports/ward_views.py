@@ -1,0 +1,51 @@
+"""The ward's view of one operator's handover ledger (管理簿) at ``/ward/exports/<slug>``.
+
+Read-only, for auditors. The tenant is a ``slug`` argument (not ``<tenant>``: an auditor is
+not a principal of any tenant); the read goes through that tenant's session and is logged
+in its access log, like the ward's other audit pages.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from sqlalchemy.orm import Session
+
+from shisetsu.audit import console
+from shisetsu.audit.operations import request_actor
+from shisetsu.auth.access import AUDITOR, access
+from shisetsu.exports import content
+from shisetsu.exports import operations as ops
+from shisetsu.exports.models import ExportLedger
+from shisetsu.extensions import db
+from shisetsu.i18n import current_locale
+
+bp = Blueprint("ward_exports", __name__, url_prefix="/ward/exports")
+
+Lines = list[tuple[ExportLedger, str]]
+
+
+@bp.get("/<slug>")
+@access(AUDITOR)
+def ledger(slug: str) -> str:
+    """One operator's exports, newest first, paginated; unknown slug → 404."""
+    found = console.audited_tenants(db.session(), slug)
+    if not found:
+        abort(404)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    locale = current_locale()
+
+    def read(session: Session) -> tuple[Lines, bool]:
+        rows, more = ops.ledger_page(session, page)
+        return [(row, content.describe(session, row.content, locale)) for row in rows], more
+
+    lines, more = console.read_tenant(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        slug,
+        request_actor(),
+        read,
+        record_type="export_ledger",
+        detail=f"page {page}",
+    )
+    return render_template(
+        "exports/ward_ledger.html", ward_tenant=found[0], lines=lines, page=page, more=more
+    )
