@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from shisetsu import dates
 from shisetsu.paths import PACKAGE_DIR
 
 LANG_COOKIE = "lang"
@@ -42,6 +43,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(mark_japanese, "ja")
 
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(day_filter, "day")
+    app.add_template_filter(day_time_filter, "day_time")
+    app.add_template_filter(month_filter, "month")
+    app.add_template_filter(dates.format_wareki, "wareki")
+    app.add_template_filter(clock_filter, "clock")
 
     @app.context_processor
     def _language_context() -> dict[str, Any]:
@@ -66,6 +72,33 @@ def local_time(value: datetime) -> str:
     """``value`` as Tokyo wall-clock time, e.g. ``2026-04-01 09:15`` (stored times are UTC)."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return aware.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
+
+
+def day_filter(value: date | None) -> str:
+    """``{{ booking.date|day }}``: ``2026年2月1日(日)`` or ``2026-02-01 (Sun)``; "" for None."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = dates.local_day(value)
+    return dates.format_day(value, current_locale())
+
+
+def day_time_filter(value: datetime | None) -> str:
+    """``{{ rnd.closes_at|day_time }}``: ``2026年2月1日(日) 9:05`` or ``2026-02-01 09:05``
+    (Tokyo time; stored times are UTC); "" for None."""
+    return "" if value is None else dates.format_day_time(value, current_locale())
+
+
+def clock_filter(value: datetime | time | None) -> str:
+    """``{{ slot.start|clock }}``: ``9:00`` (a stored moment in Tokyo time); "" for None."""
+    if value is None:
+        return ""
+    return dates.clock(dates.to_local(value) if isinstance(value, datetime) else value)
+
+
+def month_filter(value: date | None) -> str:
+    """``{{ rnd.usage_month|month }}``: ``2026年2月`` or ``2026-02``; "" for None."""
+    return "" if value is None else dates.format_month(value, current_locale())
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:

@@ -1,4 +1,4 @@
-"""How bookings read to people: yen, Japanese era dates (和暦), slot times, status words.
+"""How bookings read to people: yen, dates (via :mod:`shisetsu.dates`), slot times, status words.
 
 No Flask request objects; functions that translate use ``gettext`` and so follow the
 current (or forced) locale.
@@ -10,20 +10,14 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from babel.dates import format_date
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from shisetsu import dates
 from shisetsu.booking.models import BY_AUTO, BY_GROUP, BY_STAFF, CANCELLED, CONFIRMED, PAID, Booking
+from shisetsu.dates import clock
 from shisetsu.slots.operations import slot_defs_on
 from shisetsu.tenancy.config import TenantConfig
-
-ERAS = (
-    (dt.date(2019, 5, 1), "令和"),
-    (dt.date(1989, 1, 8), "平成"),
-    (dt.date(1926, 12, 25), "昭和"),
-)
-WEEKDAYS_JA = "月火水木金土日"
 
 STATUS_LABELS: dict[str, LazyString] = {
     CONFIRMED: _l("Booked (payment due)"),
@@ -40,7 +34,7 @@ CANCELLED_BY: dict[str, LazyString] = {
 
 def is_english(locale: str) -> bool:
     """True for English locales."""
-    return locale.lower().startswith("en")
+    return dates.is_english(locale)
 
 
 def yen(amount: int, locale: str = "ja") -> str:
@@ -51,41 +45,24 @@ def yen(amount: int, locale: str = "ja") -> str:
     return f"{sign}{abs(amount):,}円"
 
 
-def era_year(day: dt.date) -> tuple[str, int]:
-    """The era name and year of ``day`` (令和8 for 2026)."""
-    for start, name in ERAS:
-        if day >= start:
-            return name, day.year - start.year + 1
-    raise ValueError(f"no era known for {day}")
-
-
 def wareki(day: dt.date, *, weekday: bool = False) -> str:
     """``令和8年2月1日`` (元年 for the first year), optionally with ``(日)``."""
-    era, year = era_year(day)
-    text = f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
-    return f"{text}({WEEKDAYS_JA[day.weekday()]})" if weekday else text
+    return dates.format_wareki(day, weekday=weekday)
 
 
 def long_date(day: dt.date, locale: str) -> str:
-    """``2026年2月1日(日)`` or ``Sun 1 February 2026``."""
-    if is_english(locale):
-        return format_date(day, "EEE d MMMM y", locale="en")
-    return format_date(day, "y年M月d日(E)", locale="ja")
+    """``2026年2月1日(日)`` or ``2026-02-01 (Sun)``."""
+    return dates.format_day(day, locale)
 
 
 def local_date(moment: dt.datetime, config: TenantConfig) -> dt.date:
     """The tenant-local date of a stored (UTC) moment."""
-    return moment.astimezone(zoneinfo.ZoneInfo(config.timezone)).date()
+    return dates.local_day(moment, config.timezone)
 
 
-def local_time(moment: dt.datetime, config: TenantConfig) -> str:
-    """``2026-01-25 14:05`` in the tenant's time zone."""
-    return moment.astimezone(zoneinfo.ZoneInfo(config.timezone)).strftime("%Y-%m-%d %H:%M")
-
-
-def clock(moment: dt.datetime | dt.time) -> str:
-    """``9:30``."""
-    return f"{moment.hour}:{moment.minute:02d}"
+def local_time(moment: dt.datetime, config: TenantConfig, locale: str = "en") -> str:
+    """``2026-01-25 14:05`` (or ``2026年1月25日(日) 14:05`` for ``ja``) in the tenant's zone."""
+    return dates.format_day_time(moment, locale, config.timezone)
 
 
 @dataclass(frozen=True)

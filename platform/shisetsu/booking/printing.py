@@ -8,14 +8,13 @@ forms are.
 
 from __future__ import annotations
 
-import zoneinfo
-
 from flask import Response, render_template
 from flask_babel import force_locale
 
-from shisetsu.booking.display import describe_slots, local_date, room_name, wareki, yen
+from shisetsu.booking.display import describe_slots, local_date, room_name, yen
 from shisetsu.booking.exports import DailyList, render_pdf
 from shisetsu.booking.models import Booking
+from shisetsu.dates import format_day, format_wareki
 from shisetsu.tenancy.config import TenantConfig
 from shisetsu.tenancy.models import Tenant
 
@@ -39,10 +38,14 @@ def permit_pdf(config: TenantConfig, tenant: Tenant, booking: Booking) -> bytes:
             booking=booking,
             room=room_name(booking, "ja"),
             slots=describe_slots(config, booking, "ja"),
-            issued=wareki(local_date(booking.created_at, config)),
-            use_date=wareki(booking.date, weekday=True),
-            due=wareki(booking.payment_due) if booking.payment_due else None,
-            paid_on=wareki(local_date(booking.paid_at, config)) if booking.paid_at else None,
+            issued=format_wareki(local_date(booking.created_at, config), weekday=False),
+            use_date=format_wareki(booking.date),
+            due=format_wareki(booking.payment_due) if booking.payment_due else None,
+            paid_on=(
+                format_wareki(local_date(booking.paid_at, config), weekday=False)
+                if booking.paid_at
+                else None
+            ),
             yen=lambda amount: yen(amount, "ja"),
         )
     return render_pdf(html)
@@ -56,8 +59,7 @@ def daily_pdf(config: TenantConfig, tenant: Tenant, daily: DailyList, lang: str)
         tenant=tenant,
         daily=daily,
         lang=lang,
-        tz=zoneinfo.ZoneInfo(config.timezone),
-        day_text=wareki(daily.day, weekday=True) if lang == "ja" else daily.day.isoformat(),
+        day_text=format_wareki(daily.day) if lang == "ja" else format_day(daily.day, lang),
         describe=lambda b: describe_slots(config, b, lang),
         room=lambda b: room_name(b, lang),
         yen=lambda amount: yen(amount, lang),

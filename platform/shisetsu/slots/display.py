@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_date
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 
+from shisetsu import dates
 from shisetsu.slots.calendar import holiday_name
 from shisetsu.slots.operations import CLOSED, FREE, HOLD, LOTTERY, TAKEN
 
@@ -29,21 +29,17 @@ LEGEND_ORDER = (FREE, TAKEN, CLOSED, LOTTERY, HOLD)
 
 def is_english(locale: str) -> bool:
     """True for English locales; everything else is shown in Japanese."""
-    return locale.lower().startswith("en")
+    return dates.is_english(locale)
 
 
 def format_day(day: dt.date, locale: str) -> str:
-    """``2026年2月1日(日)`` in Japanese, ``Sun 2026-02-01`` in English."""
-    if is_english(locale):
-        return format_date(day, "EEE yyyy-MM-dd", locale="en")
-    return format_date(day, "y年M月d日(E)", locale="ja")
+    """``2026年2月1日(日)`` in Japanese, ``2026-02-01 (Sun)`` in English."""
+    return dates.format_day(day, locale)
 
 
 def format_month(day: dt.date, locale: str) -> str:
-    """``2026年2月`` in Japanese, ``February 2026`` in English."""
-    if is_english(locale):
-        return format_date(day, "MMMM y", locale="en")
-    return format_date(day, "y年M月", locale="ja")
+    """``2026年2月`` in Japanese, ``2026-02`` in English."""
+    return dates.format_month(day, locale)
 
 
 def day_kind(day: dt.date) -> str:
@@ -59,7 +55,7 @@ def state_label(state: str) -> str:
 
 
 def cell_label(day: dt.date, slot_name: str, state: str, locale: str) -> str:
-    """The full text alternative of one grid cell ("Sun 2026-02-01 Morning: free")."""
+    """The full text alternative of one grid cell ("2026-02-01 (Sun) Morning: free")."""
     return gettext(
         "%(day)s %(slot)s: %(state)s",
         day=format_day(day, locale),
@@ -72,7 +68,7 @@ class Formatter:
     """The display helpers above bound to one language, for templates (``fmt``).
 
     A month grid asks for the same day and state labels many times; they are computed once
-    per page here (babel's date formatting and gettext dominate a grid's render time).
+    per page here (gettext dominates a grid's render time).
     """
 
     def __init__(self, locale: str) -> None:
@@ -116,4 +112,4 @@ class Formatter:
         """``9:00–12:00`` (empty for a full-day set, whose times vary)."""
         if start is None or end is None:
             return ""
-        return f"{start.hour}:{start.minute:02d}–{end.hour}:{end.minute:02d}"
+        return dates.time_range(start, end)

@@ -1,0 +1,91 @@
+"""Every date people read, in one place: Japanese ``2026年2月1日(日)``, English ISO-style
+``2026-02-01 (Sun)``, and the Japanese era (和暦) ``令和8年2月1日(日)`` for printed permits.
+
+Plain string building (no babel pattern parsing): a month grid formats hundreds of days.
+Stored moments are UTC; they are shown in the tenant's zone (Asia/Tokyo for every tenant).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
+WEEKDAYS_JA = "月火水木金土日"
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# Start of each era (the first day of its year 1), newest first.
+ERAS = (
+    (dt.date(2019, 5, 1), "令和"),
+    (dt.date(1989, 1, 8), "平成"),
+    (dt.date(1926, 12, 25), "昭和"),
+)
+
+
+def is_english(locale: str) -> bool:
+    """True for English locales; everything else is shown in Japanese."""
+    return str(locale).lower().startswith("en")
+
+
+def weekday(day: dt.date, locale: str) -> str:
+    """``日`` or ``Sun``."""
+    index = day.weekday()
+    return WEEKDAYS_EN[index] if is_english(locale) else WEEKDAYS_JA[index]
+
+
+def format_day(day: dt.date, locale: str) -> str:
+    """``2026年2月1日(日)`` in Japanese, ``2026-02-01 (Sun)`` in English."""
+    if is_english(locale):
+        return f"{day.year:04d}-{day.month:02d}-{day.day:02d} ({WEEKDAYS_EN[day.weekday()]})"
+    return f"{day.year}年{day.month}月{day.day}日({WEEKDAYS_JA[day.weekday()]})"
+
+
+def format_month(day: dt.date, locale: str) -> str:
+    """``2026年2月`` in Japanese, ``2026-02`` in English."""
+    if is_english(locale):
+        return f"{day.year:04d}-{day.month:02d}"
+    return f"{day.year}年{day.month}月"
+
+
+def clock(moment: dt.datetime | dt.time) -> str:
+    """A time of day in a slot range, ``9:00`` (both languages: ``9:00–12:00``)."""
+    return f"{moment.hour}:{moment.minute:02d}"
+
+
+def time_range(start: dt.datetime | dt.time, end: dt.datetime | dt.time) -> str:
+    """``9:00–12:00``."""
+    return f"{clock(start)}–{clock(end)}"
+
+
+def to_local(moment: dt.datetime, zone: str | zoneinfo.ZoneInfo = TOKYO) -> dt.datetime:
+    """``moment`` in ``zone`` (a naive value is taken as UTC, as stored)."""
+    tz = zoneinfo.ZoneInfo(zone) if isinstance(zone, str) else zone
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(tz)
+
+
+def format_day_time(moment: dt.datetime, locale: str, zone: str | zoneinfo.ZoneInfo = TOKYO) -> str:
+    """``2026年2月1日(日) 9:05`` in Japanese, ``2026-02-01 09:05`` in English (local time)."""
+    local = to_local(moment, zone)
+    if is_english(locale):
+        return f"{local:%Y-%m-%d %H:%M}"
+    return f"{format_day(local.date(), locale)} {clock(local)}"
+
+
+def local_day(moment: dt.datetime, zone: str | zoneinfo.ZoneInfo = TOKYO) -> dt.date:
+    """The local date of a stored (UTC) moment."""
+    return to_local(moment, zone).date()
+
+
+def era_year(day: dt.date) -> tuple[str, int]:
+    """The era name and year of ``day`` (令和, 8 for 2026)."""
+    for start, name in ERAS:
+        if day >= start:
+            return name, day.year - start.year + 1
+    raise ValueError(f"no era known for {day}")
+
+
+def format_wareki(day: dt.date, *, weekday: bool = True) -> str:
+    """``令和8年2月1日(日)`` (``元年`` for an era's first year); weekday optional."""
+    era, year = era_year(day)
+    text = f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+    return f"{text}({WEEKDAYS_JA[day.weekday()]})" if weekday else text
