@@ -438,6 +438,18 @@ def test_tampering_is_named():
     assert any(p.startswith("result_hash:") for p in problems_after(result_hash))
 
 
+@pytest.mark.parametrize("value", [1.0, True])
+def test_a_result_equal_in_python_but_not_in_json_is_refused(value):
+    """``1 == 1.0 == True`` in Python, but they hash differently: the result must not pass."""
+
+    def retype(b):
+        row = next(r for r in b["result"]["outcomes"] if r[4] == 1)
+        row[4] = value
+        b["result_hash"] = hashlib.sha256(engine.canonical_json(b["result"])).hexdigest()
+
+    assert any(p.startswith("result_hash:") for p in problems_after(retype))
+
+
 @pytest.mark.parametrize(
     ("mutate", "field"),
     [
