@@ -102,7 +102,7 @@ def test_an_incident_reaches_the_ward_at_once(any_app: Flask) -> None:
     assert response.status_code == 302
     number = int(response.headers["Location"].rsplit("/", 1)[1])
     shown = text(staff.get(response.headers["Location"]))
-    assert "A member list was left on the counter" in shown and "2031-04-02 14:30" in shown
+    assert "A member list was left on the counter" in shown and "2031年4月2日(水) 14:30" in shown
     (logged,) = entries_after(any_app, "regasu", before, action="incident_report")
     assert logged.actor_id == reporter.id and logged.record_id == str(number)
 
