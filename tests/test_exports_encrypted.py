@@ -42,9 +42,7 @@ def _read(archive: bytes, password: str | None) -> bytes:
 
 
 @pytest.mark.parametrize("fmt,codec", [("csv-cp932", "cp932"), ("csv-utf-8", "utf-8-sig")])
-def test_archive_needs_the_password_and_ledger_is_written(
-    app: Flask, fmt: str, codec: str
-) -> None:
+def test_archive_needs_the_password_and_ledger_is_written(app: Flask, fmt: str, codec: str) -> None:
     client, staff, password, link, count = _made(app, "regasu", fmt)
     assert len(password) == 16
     response = client.get(link)
