@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from shisetsu.booking.models import Booking
+from shisetsu.booking.operations import BookingInput, prepare
 from shisetsu.groups.models import Group
 from shisetsu.lottery import entries, results, rounds
 from shisetsu.lottery.jobs import advance
@@ -156,3 +157,36 @@ def test_win_confirmed_before_the_deadline_is_kept_with_one_booking(any_app: Fla
     assert holds_of(any_app, LOTTERY_WIN, confirmed["id"]) == 0
     assert held(any_app, kept_slot)
     assert not held(any_app, lapsed_slot)
+
+
+def test_a_staggered_category_books_first_come_only_from_its_own_opening(
+    any_app: Flask,
+) -> None:
+    """Regasu opens first come to non-resident groups a week after everyone else."""
+    tenant = "regasu"
+    later = FIRST_COME + dt.timedelta(days=7)
+    rid = open_round(any_app, tenant, first_come_by_category={"nonresident": later})
+    (slot,) = lottery_slot_ids(any_app, tenant, rid, 1)
+    resident_gid = group(any_app, tenant)[1]
+    visitor_gid = group(any_app, tenant, category="nonresident")[1]
+    with tenant_session(any_app, tenant) as session:
+        runtime = current_runtime()
+        rnd = session.get(LotteryRound, rid)
+        assert rnd is not None
+        rounds.close_round(session, rnd, now=CLOSE)
+        results.draw_round(session, runtime, rnd, now=DRAW)
+        assert rounds.open_first_come(session, rnd, now=FIRST_COME)
+        session.flush()
+
+        def codes(gid: int, now: dt.datetime) -> set[str]:
+            grp = session.get(Group, gid)
+            assert grp is not None
+            request = BookingInput(slot_ids=[slot], attendees=5, purpose="練習")
+            draft = prepare(session, runtime, grp, request, now=now)
+            return {v.code for v in draft.violations}
+
+        soon = FIRST_COME + dt.timedelta(hours=1)
+        assert "first_come_later" not in codes(resident_gid, soon)
+        assert "first_come_later" in codes(visitor_gid, soon)
+        assert "first_come_later" not in codes(visitor_gid, later + dt.timedelta(minutes=1))
+        session.rollback()

@@ -17,12 +17,12 @@ from shisetsu.cli import register_cli
 from shisetsu.config import load_config
 from shisetsu.extensions import babel, csrf, db, limiter, login_manager
 from shisetsu.lottery import labels as lottery_labels
-from shisetsu.lottery.rounds import lottery_source
+from shisetsu.lottery.rounds import first_come_opening, lottery_source
 from shisetsu.observability.logging import init_request_logging
 from shisetsu.observability.sentry import init_sentry
 from shisetsu.paths import PROJECT_ROOT
 from shisetsu.routing import BoundedIntConverter
-from shisetsu.slots.lottery import set_lottery_source
+from shisetsu.slots.lottery import set_lottery_source, set_opening_source
 from shisetsu.tenancy.binding import install_session_hooks
 from shisetsu.tenancy.runtime import init_runtimes
 
@@ -54,6 +54,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     init_runtimes(app)
     set_lottery_source(app, lottery_source)  # slots of rounds in progress show as 抽
+    set_opening_source(app, first_come_opening)  # staggered first come by category
     lottery_labels.init_app(app)
 
     register_cli(app)

@@ -12,6 +12,7 @@ the caller's job.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ from shisetsu.plugins.booking import BookingRequest, FeeBreakdown, PaymentTerms
 from shisetsu.slots.calendar import is_holiday_rates
 from shisetsu.slots.holds import SlotTaken, hold_slots
 from shisetsu.slots.ids import InvalidSlotId
+from shisetsu.slots.lottery import first_come_opens
 from shisetsu.slots.models import BOOKING
 from shisetsu.slots.operations import (
     CLOSED,
@@ -182,6 +184,15 @@ def _state_refusals(
     return taken, refusals
 
 
+def _opens_later(opens: dt.datetime) -> Violation:
+    """A staggered first come: this group category may book the month from ``opens``."""
+    return _violation(
+        "first_come_later",
+        f"この月の枠は、あなたの団体区分では{opens:%Y年%-m月%-d日 %-H:%M}から先着予約できます。",
+        f"For your group category, this month opens first come on {opens:%Y-%m-%d %H:%M}.",
+    )
+
+
 def prepare(
     session: Session,
     runtime: TenantRuntime,
@@ -222,6 +233,9 @@ def prepare(
     if len(data.purpose) > PURPOSE_MAX:
         refusals.append(PURPOSE_TOO_LONG)
     rules = policy.rule_violations(runtime.plugins, request, room_facts, group_facts)
+    opens = first_come_opens(session, group.category, day)
+    if opens is not None and now < opens:
+        rules.append(_opens_later(opens.astimezone(zoneinfo.ZoneInfo(config.timezone))))
     fee = policy.quote_fee(runtime.plugins, request, room_facts, group_facts)
     terms = policy.payment_terms(runtime.plugins, request, room_facts, group_facts, fee)
     return Draft(room, day, slots, full, request, fee, terms, taken, refusals, rules)

@@ -289,6 +289,20 @@ def open_first_come(session: Session, rnd: LotteryRound, *, now: dt.datetime) ->
     return True
 
 
+def first_come_opening(session: Session, category: str, day: dt.date) -> dt.datetime | None:
+    """The later first-come opening of ``category`` for ``day``'s round, if it has one.
+
+    Installed with ``slots.lottery.set_opening_source`` in the app factory; booking
+    refuses the category's first-come bookings of that month until then.
+    """
+    rnd = session.scalar(
+        sa.select(LotteryRound).where(LotteryRound.usage_month == day.replace(day=1))
+    )
+    if rnd is None or category not in (rnd.first_come_by_category or {}):
+        return None
+    return dt.datetime.fromisoformat(rnd.first_come_by_category[category])
+
+
 # --- slots shown as 抽 ----------------------------------------------------------------------
 
 

@@ -8,7 +8,9 @@ The lottery module installs its source in the app factory with
 ``set_lottery_source(app, source)`` — a callable with the signature of
 :func:`lottery_slots` — so nothing happens at import time and each app (and each test app)
 has its own. Tests may also pass ``lottery=`` to
-:func:`shisetsu.slots.operations.availability`.
+:func:`shisetsu.slots.operations.availability`. The same way, :func:`first_come_opens`
+asks the lottery when a group category may book a day first come, for tenants that
+stagger the first-come opening by category.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
 LotterySource = Callable[[Session, Sequence[int], dt.date, dt.date], set[str]]
+OpeningSource = Callable[[Session, str, dt.date], dt.datetime | None]
 SOURCE_KEY = "shisetsu.lottery_source"
+OPENING_KEY = "shisetsu.first_come_opening"
 
 
 def no_lottery(session: Session, room_ids: Sequence[int], start: dt.date, end: dt.date) -> set[str]:
@@ -45,3 +49,24 @@ def lottery_slots(
     if has_app_context():
         source = current_app.extensions.get(SOURCE_KEY, no_lottery)
     return source(session, room_ids, start, end)
+
+
+def no_opening(session: Session, category: str, day: dt.date) -> dt.datetime | None:
+    """No category waits for a later first-come opening (the default)."""
+    return None
+
+
+def set_opening_source(app: Flask, source: OpeningSource | None) -> None:
+    """Install ``app``'s answer to :func:`first_come_opens` (None restores the default)."""
+    app.extensions[OPENING_KEY] = source or no_opening
+
+
+def first_come_opens(session: Session, category: str, day: dt.date) -> dt.datetime | None:
+    """When groups of ``category`` may book ``day`` first come, if later than everyone.
+
+    None when the category has no later opening for that day's lottery round.
+    """
+    source: OpeningSource = no_opening
+    if has_app_context():
+        source = current_app.extensions.get(OPENING_KEY, no_opening)
+    return source(session, category, day)
