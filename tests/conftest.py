@@ -2,7 +2,12 @@
 
 from shisetsu.i18n import compile_catalogs
 
-pytest_plugins = ["tests.fixtures.apps", "tests.fixtures.browser", "tests.fixtures.axe"]
+pytest_plugins = [
+    "tests.fixtures.apps",
+    "tests.fixtures.browser",
+    "tests.fixtures.axe",
+    "tests.fixtures.journey",
+]
 
 
 def pytest_sessionstart(session: object) -> None:

@@ -7,11 +7,13 @@ text is built with ``gettext`` here (not in a template) so the catalogues pick i
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
-from flask_babel import format_date, gettext
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
+from shisetsu.dates import format_day
 from shisetsu.groups.models import APPROVED, Group
 from shisetsu.groups.operations import renewal_opens_on
 from shisetsu.i18n import current_locale
@@ -57,6 +59,11 @@ def _send(
     )
 
 
+def _day(value: dt.date | None) -> str:
+    """A date in the reader's language (``2026年2月1日(日)`` / ``2026-02-01 (Sun)``)."""
+    return format_day(value, current_locale()) if value is not None else ""
+
+
 def _category(config: TenantConfig, group: Group) -> str:
     category = config.category(group.category)
     return category.name.get(current_locale()) if category is not None else group.category
@@ -77,8 +84,8 @@ def queue_decision(session: Session, config: TenantConfig, group: Group) -> bool
             ),
             gettext(
                 "Valid from %(start)s until %(end)s.",
-                start=format_date(group.valid_from, "long"),
-                end=format_date(group.valid_until, "long"),
+                start=_day(group.valid_from),
+                end=_day(group.valid_until),
             ),
             gettext("The group can book rooms and enter the monthly lottery."),
         ]
@@ -86,7 +93,7 @@ def queue_decision(session: Session, config: TenantConfig, group: Group) -> bool
             lines.append(
                 gettext(
                     "You can apply to renew this registration from %(date)s.",
-                    date=format_date(opens, "long"),
+                    date=_day(opens),
                 )
             )
         return lines
@@ -124,7 +131,7 @@ def queue_expiry_notice(session: Session, config: TenantConfig, group: Group) ->
                 'The registration of the group "%(group)s" ends on %(date)s. After that day '
                 "the group can no longer book rooms or enter the lottery.",
                 group=group.name,
-                date=format_date(group.valid_until, "long"),
+                date=_day(group.valid_until),
             ),
             gettext(
                 'To keep the registration, apply to renew it under "My groups" on the '

@@ -15,13 +15,14 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.orm import Session, selectinload
 
+from shisetsu.dates import format_day_time, format_month
 from shisetsu.groups.mail import applicant_locale
 from shisetsu.groups.models import Group
 from shisetsu.groups.operations import can_book, local_today
 from shisetsu.i18n import current_locale
 from shisetsu.lottery.engine import MAX_SET_SLOTS
 from shisetsu.lottery.models import OPEN, LotteryChoice, LotteryEntry, LotteryRound
-from shisetsu.lottery.rounds import category_may_enter, local_time, month_end
+from shisetsu.lottery.rounds import category_may_enter, month_end
 from shisetsu.notify import compose, queue_mail
 from shisetsu.plugins import Violation
 from shisetsu.slots.ids import InvalidSlotId
@@ -240,7 +241,10 @@ def _receipt(
     config = runtime.config
 
     def render() -> tuple[str, str]:
-        subject = gettext("Lottery entry received: %(month)s", month=f"{rnd.usage_month:%Y-%m}")
+        subject = gettext(
+            "Lottery entry received: %(month)s",
+            month=format_month(rnd.usage_month, current_locale()),
+        )
         lines = [gettext("Dear %(name)s,", name=group.name)]
         lines.append(gettext("We have received your lottery entry. Your choices:"))
         for choice in entry.choices:
@@ -252,7 +256,7 @@ def _receipt(
         lines.append(
             gettext(
                 "You can change or withdraw the entry until %(when)s.",
-                when=local_time(config, rnd.closes_at),
+                when=format_day_time(rnd.closes_at, current_locale(), config.timezone),
             )
         )
         lines.append(config.name.get(current_locale()))

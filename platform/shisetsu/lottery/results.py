@@ -23,6 +23,7 @@ from shisetsu.booking import mail as booking_mail
 from shisetsu.booking import operations as booking_ops
 from shisetsu.booking.models import CONFIRMED as BOOKING_CONFIRMED
 from shisetsu.booking.models import Booking
+from shisetsu.dates import format_day_time, format_month
 from shisetsu.groups.mail import applicant_locale
 from shisetsu.i18n import current_locale
 from shisetsu.lottery import engine
@@ -36,7 +37,7 @@ from shisetsu.lottery.models import (
     LotteryOutcome,
     LotteryRound,
 )
-from shisetsu.lottery.rounds import RoundStateError, active_entries, build_input, local_time
+from shisetsu.lottery.rounds import RoundStateError, active_entries, build_input
 from shisetsu.notify import compose, queue_mail
 from shisetsu.plugins import Violation
 from shisetsu.slots.holds import SlotTaken, hold_slots, release_slots
@@ -148,7 +149,9 @@ def _result_mail(
     group = entry.group
 
     def render() -> tuple[str, str]:
-        subject = gettext("Lottery result: %(month)s", month=f"{rnd.usage_month:%Y-%m}")
+        subject = gettext(
+            "Lottery result: %(month)s", month=format_month(rnd.usage_month, current_locale())
+        )
         lines = [gettext("Dear %(name)s,", name=group.name)]
         lines.append(gettext("The lottery has been drawn. Your choices:"))
         lines.extend(
@@ -160,7 +163,9 @@ def _result_mail(
                 gettext(
                     "Please confirm or decline your wins by %(when)s on the reservation site; "
                     "wins not confirmed by then are released.",
-                    when=local_time(runtime.config, rnd.confirm_deadline),
+                    when=format_day_time(
+                        rnd.confirm_deadline, current_locale(), runtime.config.timezone
+                    ),
                 )
             )
         lines.append(runtime.config.name.get(current_locale()))
