@@ -37,6 +37,7 @@ from shisetsu.lottery.models import DRAWN, LotteryRound
 from shisetsu.slots.grid import shift_month
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.runtime import current_runtime
+from tests import test_browser_registration as registration
 from tests.fixtures.auth import login_as
 from tests.fixtures.axe import assert_accessible, preload_axe
 from tests.fixtures.browser import DESKTOP, PHONE, LiveServer, shot
@@ -55,7 +56,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
 TENANT = "genkikan"
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 RESIDENT_PASSWORD = "synthetic pass 2024"
-ADDRESS = "東京都新宿区西新宿9丁目（架空）"
 
 
 @dataclass
@@ -63,7 +63,6 @@ class Story:
     """What journey (a) left for the auditor of journey (d), per viewport."""
 
     round_id: int
-    usage_month: str
     group_id: int
     staff_login: str
 
@@ -221,22 +220,9 @@ def sign_up(walk: Walk, stack: JourneyStack, email: str) -> None:
 
 
 def fill_application(page: Page, name: str, members: int) -> None:
+    """The registration walk's application, under this run's group name."""
+    registration.fill_application(page, members=members, residents=4)
     page.get_by_label("団体名").fill(name)
-    page.get_by_label("団体区分").select_option(label="登録団体")
-    page.get_by_label("会員数", exact=True).fill(str(members))
-    page.get_by_label("区内在住の会員数").fill("4")
-    representative = page.get_by_role("group", name="代表者", exact=True)
-    representative.get_by_label("氏名").fill("試験 花子")
-    representative.get_by_label("住所").fill(ADDRESS)
-    representative.get_by_label("電話番号（自宅）").fill("03-0000-1234")
-    page.get_by_role("group", name="代表者は新宿区在住ですか").get_by_label("はい").check()
-    page.get_by_role("group", name="代表者は18歳以上ですか").get_by_label("はい").check()
-    contact = page.get_by_role("group", name="連絡担当者", exact=True)
-    contact.get_by_label("氏名").fill("試験 太郎")
-    contact.get_by_label("住所").fill(ADDRESS)
-    contact.get_by_label("電話番号（携帯）").fill("090-0000-1234")
-    contact.get_by_label("メールアドレス").fill("renraku@example.jp")
-    page.get_by_role("checkbox", name="上記の「個人情報の取扱い」を読み、同意します。").check()
 
 
 def apply_for_group(walk: Walk, name: str) -> None:
@@ -412,7 +398,7 @@ def test_a_sign_up_register_lottery_booking(
 
     # The approval and the confirmed booking were mailed too (through the worker).
     stack.mail_to(email, booking.number)
-    STORIES[viewport] = Story(round_id, "", group_id, staff.login)
+    STORIES[viewport] = Story(round_id, group_id, staff.login)
 
 
 # --- (b) a walk-in booked at the counter ---------------------------------------------------
@@ -568,7 +554,7 @@ def story_for(stack: JourneyStack, viewport: str) -> Story:
     client = app.test_client()
     login_as(client, app, "staff", TENANT, staff_record(app, staff))
     assert client.get(f"/{TENANT}/manage/groups/{group_id}").status_code == 200
-    STORIES[viewport] = Story(round_id, "", group_id, staff.login)
+    STORIES[viewport] = Story(round_id, group_id, staff.login)
     return STORIES[viewport]
 
 
