@@ -18,6 +18,9 @@ from shisetsu.lottery.manage_views import ward_bp as ward_lottery_bp
 from shisetsu.lottery.views import bp as lottery_bp
 from shisetsu.notify.views import init_app as init_dev_mail
 from shisetsu.portal.views import bp as portal_bp
+from shisetsu.retention.manage_views import bp as retention_manage_bp
+from shisetsu.retention.views import bp as retention_account_bp
+from shisetsu.retention.ward_views import bp as ward_privacy_bp
 from shisetsu.slots.manage_views import bp as slots_manage_bp
 from shisetsu.slots.views import bp as slots_bp
 from shisetsu.staff.views import bp as staff_bp
@@ -44,5 +47,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ward_lottery_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(ward_exports_bp)
+    app.register_blueprint(retention_account_bp)
+    app.register_blueprint(retention_manage_bp)
+    app.register_blueprint(ward_privacy_bp)
     init_dev_mail(app)  # development/testing only
     register_error_handlers(app)

@@ -13,6 +13,7 @@ from shisetsu.i18n import compile_catalogs
 from shisetsu.jobs.cli import cron_command, worker_command
 from shisetsu.lottery.cli import lottery_cli
 from shisetsu.notify.cli import mail_cli
+from shisetsu.retention.cli import retention_cli
 from shisetsu.staff.cli import staff_cli
 from shisetsu.tenancy.cli import tenants_cli
 from shisetsu.ward.cli import ward_cli
@@ -43,6 +44,7 @@ def register_cli(app: Flask) -> None:
         ward_cli,
         audit_cli,
         lottery_cli,
+        retention_cli,
         *backup_commands,
     ):
         app.cli.add_command(group)

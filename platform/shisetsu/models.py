@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "shisetsu.audit.models",
     "shisetsu.lottery.models",
     "shisetsu.exports.models",
+    "shisetsu.retention.models",
 )
 
 

@@ -49,4 +49,16 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "Access log: analyse the last complete days and record findings for the operator "
         "and the ward",
     ),
+    PeriodicJob(
+        "45 2 * * *",
+        "shisetsu.retention.jobs.purge_job",
+        "Retention: erase personal data of groups and accounts past the tenant's retention "
+        "period (bookings kept anonymised) and issue a deletion certificate",
+    ),
+    PeriodicJob(
+        "*/10 * * * *",
+        "shisetsu.retention.jobs.request_job",
+        "Retention: carry out residents' own deletion requests once the confirmation mail "
+        "has left, one deletion certificate each",
+    ),
 )

@@ -35,6 +35,7 @@ CONSOLE_PAGES = (
     ("booking_manage.counter", _l("Counter booking")),
     ("booking_manage.daily", _l("Daily processing list")),
     ("exports.index", _l("Exports and handover ledger")),
+    ("retention_manage.index", _l("Personal data and deletion certificates")),
     ("staff.staff_list", _l("Staff and roles")),
     ("audit.findings", _l("Access log findings")),
     ("audit.incidents", _l("Incidents")),

@@ -32,7 +32,7 @@ TENANT_PAGES = (
     ("ward_audit.access_log", _l("Access log")),
     ("ward_audit.findings", _l("Findings")),
     ("ward.staff_roster", _l("Staff roster")),
-    ("ward.privacy", _l("Personal data and deletions")),
+    ("ward_privacy.index", _l("Personal data and deletions")),
     ("ward_audit.incidents", _l("Incidents")),
     ("ward_exports.ledger", _l("Exports ledger")),
 )
