@@ -614,4 +614,5 @@ def test_d_auditor_reviews_lottery_and_access_log(
     assert rows.count() >= 1
     for text in rows.all_inner_texts():
         assert story.staff_login in text and f"group {story.group_id}" in text
+        assert "閲覧" in text and "取扱責任者" in text  # in words, not codes
     walk.step("access-log-found")

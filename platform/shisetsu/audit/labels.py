@@ -6,7 +6,9 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from shisetsu.audit.forms import ACTION_CHOICES
 from shisetsu.audit.models import Finding
+from shisetsu.staff.forms import ROLE_LABELS
 
 RULE_LABELS: dict[str, LazyString] = {
     "bulk_view": _l("Bulk viewing of personal data"),
@@ -80,3 +82,26 @@ def describe(finding: Finding) -> str:
             count=finding.count,
         )
     return _("Log entries matched: %(count)s.", count=finding.count)
+
+
+ACTOR_KIND_LABELS: dict[str, LazyString] = {
+    "resident": _l("Resident"),
+    "staff": _l("Staff"),
+    "auditor": _l("Ward auditor"),
+    "system": _l("System"),
+    "anonymous": _l("Not signed in"),
+}
+
+
+def log_actor(kind: str, role: str | None) -> str:
+    """Who acted, in words: the kind and (for staff) the role, e.g. "Staff, Handler"."""
+    words = str(ACTOR_KIND_LABELS.get(kind, kind))
+    if role and role != kind:
+        words = _("%(kind)s, %(role)s", kind=words, role=ROLE_LABELS.get(role, role))
+    return words
+
+
+def log_action(action: str) -> str:
+    """The logged action in words (the search form's choices), or its code if unknown."""
+    labels = {choice.value: choice.label for choice in ACTION_CHOICES if choice.value}
+    return str(labels.get(action, action))

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from shisetsu.audit import console
 from shisetsu.audit.findings import AlreadyReviewed, review_finding
 from shisetsu.audit.forms import LogSearchForm, ReviewForm
-from shisetsu.audit.labels import describe, rule_label, severity_label
+from shisetsu.audit.labels import describe, log_action, log_actor, rule_label, severity_label
 from shisetsu.audit.operations import PLATFORM_SCOPE, request_actor
 from shisetsu.auth.access import AUDITOR, access
 from shisetsu.auth.signin_flow import local_time
@@ -34,6 +34,8 @@ STATES = ("open", "reviewed", "all")
 def _context() -> dict[str, Any]:
     return {
         "describe": describe,
+        "log_action": log_action,
+        "log_actor": log_actor,
         "rule_label": rule_label,
         "severity_label": severity_label,
         "local_time": local_time,
