@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -256,3 +257,37 @@ def test_ward_ledger_refuses_others(app: Flask, who: str) -> None:
     response = client.get("/ward/exports/regasu")
     assert response.status_code in (302, 403)
     assert "/ward/login" in response.headers.get("Location", "/ward/login")
+
+
+def test_forms_work_with_csrf_protection_on(app: Flask) -> None:
+    """The three forms carry their own (prefixed) CSRF token; a POST without one fails."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    client, _staff = handler(app)
+    page = text(client.get("/regasu/manage/exports/"))
+    token = re.search(r'name="groups-csrf_token" type="hidden" value="([^"]+)"', page)
+    assert token, page[:3000]
+    assert 'name="bookings-csrf_token"' in page and 'name="daily-csrf_token"' in page
+    refused = client.post("/regasu/manage/exports/groups", data={"groups-format": "pdf"})
+    assert refused.status_code == 400
+    data = {"groups-format": "csv-utf-8", "groups-csrf_token": token.group(1)}
+    assert client.post("/regasu/manage/exports/groups", data=data).status_code == 303
+
+
+def test_too_long_for_a_pdf_is_a_form_error(
+    booked: Booked, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("shisetsu.exports.content.PDF_MAX_ROWS", 1)
+    client, _staff = handler(booked.app)
+    client.set_cookie("lang", "en")
+    before = ledger_count(booked.app, "regasu")
+    response = client.post("/regasu/manage/exports/bookings", data=form(booked.day, "pdf"))
+    assert response.status_code == 422
+    assert "A PDF holds at most 1 records" in text(response)
+    assert ledger_count(booked.app, "regasu") == before
+    # the same export as CSV is fine
+    assert (
+        client.post(
+            "/regasu/manage/exports/bookings", data=form(booked.day, "csv-utf-8")
+        ).status_code
+        == 303
+    )

@@ -34,6 +34,16 @@ CONTENT_LABELS = {
     DAILY: _l("Daily processing list"),
 }
 MAX_DAYS = 366
+# WeasyPrint takes seconds per few hundred table rows: longer lists are CSV's job.
+PDF_MAX_ROWS = 500
+
+
+class TooLongForPdf(ValueError):
+    """The export has more records than a PDF made within a request can hold."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} records (a PDF holds at most {PDF_MAX_ROWS})")
+        self.count = count
 
 
 @dataclass(frozen=True)
@@ -66,9 +76,12 @@ class BookingScope:
 def build(
     content: str, stem: str, fmt: str, rows: list[list[str]], pdf: Callable[[], bytes]
 ) -> Document:
-    """``rows`` (a header and records) as CSV in ``fmt``'s encoding, or ``pdf()``."""
+    """``rows`` (a header and records) as CSV in ``fmt``'s encoding, or ``pdf()``
+    (:class:`TooLongForPdf` past :data:`PDF_MAX_ROWS` records)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
+    if fmt == "pdf" and len(rows) - 1 > PDF_MAX_ROWS:
+        raise TooLongForPdf(len(rows) - 1)
     body = pdf() if fmt == "pdf" else daily_exports.to_csv(rows, fmt.removeprefix("csv-"))
     return Document(content, stem, fmt, body, len(rows) - 1)
 

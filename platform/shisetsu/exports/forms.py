@@ -72,6 +72,7 @@ class BookingsExportForm(FlaskForm):
         return self
 
     def validate_last(self, field: Field) -> None:
+        """Not before the start, and at most :data:`MAX_DAYS` days in all."""
         first, last = self.first.data, field.data
         if not isinstance(first, dt.date) or not isinstance(last, dt.date):
             return
@@ -81,6 +82,7 @@ class BookingsExportForm(FlaskForm):
             raise ValidationError(_l("Choose a period of at most %(days)s days.", days=MAX_DAYS))
 
     def validate_room(self, field: Field) -> None:
+        """A room and a facility chosen together must agree."""
         facility, room = self.facility.data, field.data
         if facility and room and self._rooms.get(int(room)) != int(facility):
             raise ValidationError(_l("This room is not in the chosen facility."))

@@ -67,6 +67,7 @@ def new_password() -> str:
 
 
 def token_hash(token: str) -> str:
+    """What the database keeps of a download token (its SHA-256)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 

@@ -10,10 +10,12 @@ once, for 15 minutes, for the handler who made it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -73,7 +75,20 @@ def _index(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
     return html, status
 
 
-def _made(document: ops.Document) -> ResponseReturnValue:
+def _export(name: str, form: FlaskForm, make: Callable[[], ops.Document]) -> ResponseReturnValue:
+    """Make, encrypt and record the document; then the password page (once). A PDF too long
+    to make is an error on the form's format, with nothing written."""
+    try:
+        document = make()
+    except content.TooLongForPdf as exc:
+        message = _l(
+            "A PDF holds at most %(most)s records and this export has %(count)s: "
+            "choose CSV, or narrow the export.",
+            most=content.PDF_MAX_ROWS,
+            count=exc.count,
+        )
+        form.format.errors = [*form.format.errors, str(message)]
+        return _index(422, **{name: form})
     made = ops.deliver(db.session(), current_user.record, document)
     reveal.remember(made, g.tenant.slug)
     return redirect(url_for(".made", ledger_id=made.ledger.id), code=303)
@@ -93,7 +108,11 @@ def groups() -> ResponseReturnValue:
     form = GroupsExportForm(prefix="groups")
     if not form.validate_on_submit():
         return _index(422, groups_form=form)
-    return _made(content.groups_document(db.session(), _context(), form.format.data))
+    return _export(
+        "groups_form",
+        form,
+        lambda: content.groups_document(db.session(), _context(), form.format.data),
+    )
 
 
 @bp.post("/bookings")
@@ -103,8 +122,11 @@ def bookings() -> ResponseReturnValue:
     form = _bookings_form()
     if not form.validate_on_submit():
         return _index(422, bookings_form=form)
-    document = content.bookings_document(db.session(), _context(), form.scope(), form.format.data)
-    return _made(document)
+    return _export(
+        "bookings_form",
+        form,
+        lambda: content.bookings_document(db.session(), _context(), form.scope(), form.format.data),
+    )
 
 
 @bp.post("/daily")
@@ -114,8 +136,13 @@ def daily() -> ResponseReturnValue:
     form = DailyExportForm(prefix="daily")
     if not form.validate_on_submit():
         return _index(422, daily_form=form)
-    assert form.day.data is not None
-    return _made(content.daily_document(db.session(), _context(), form.day.data, form.format.data))
+    day = form.day.data
+    assert day is not None
+    return _export(
+        "daily_form",
+        form,
+        lambda: content.daily_document(db.session(), _context(), day, form.format.data),
+    )
 
 
 @bp.get("/made/<int:ledger_id>")
