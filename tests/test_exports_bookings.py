@@ -291,3 +291,14 @@ def test_too_long_for_a_pdf_is_a_form_error(
         ).status_code
         == 303
     )
+
+
+def test_odd_query_and_form_values_are_not_errors(app: Flask) -> None:
+    client, _staff = handler(app)
+    assert client.get("/regasu/manage/exports/?page=99999999999999999999999").status_code == 200
+    assert client.get("/regasu/manage/exports/?page=-3").status_code == 200
+    data = form(dt.date(2026, 4, 1), "csv-utf-8", facility="abc", room="x1")
+    assert client.post("/regasu/manage/exports/bookings", data=data).status_code == 422
+    auditor = app.test_client()
+    signed_in_auditor(auditor, app)
+    assert auditor.get("/ward/exports/regasu?page=99999999999999999999999").status_code == 200

@@ -83,8 +83,10 @@ class BookingsExportForm(FlaskForm):
 
     def validate_room(self, field: Field) -> None:
         """A room and a facility chosen together must agree."""
-        facility, room = self.facility.data, field.data
-        if facility and room and self._rooms.get(int(room)) != int(facility):
+        facility, room = str(self.facility.data or ""), str(field.data or "")
+        if not (facility.isdigit() and room.isdigit()):
+            return  # "all", or not a choice (the field says so)
+        if self._rooms.get(int(room)) != int(facility):
             raise ValidationError(_l("This room is not in the chosen facility."))
 
     def scope(self) -> BookingScope:

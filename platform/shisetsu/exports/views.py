@@ -66,7 +66,7 @@ def _blank_forms() -> dict[str, FlaskForm]:
 def _index(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
     """The forms (``forms`` replace blank ones, e.g. with their errors) and the ledger."""
     session = db.session()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = ops.page_number(request.args.get("page", type=int))
     rows, more = ops.ledger_page(session, page)
     lines = [(row, content.describe(session, row.content, current_locale())) for row in rows]
     html = render_template(

@@ -31,7 +31,7 @@ def ledger(slug: str) -> str:
     found = console.audited_tenants(db.session(), slug)
     if not found:
         abort(404)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = ops.page_number(request.args.get("page", type=int))
     locale = current_locale()
 
     def read(session: Session) -> tuple[Lines, bool]:
