@@ -130,7 +130,7 @@ def test_resident_sign_ins_and_account_pages_are_logged(any_app: Flask) -> None:
     ]
     failure, success, view = rows
     assert failure.detail == "bad_credentials" and failure.ip == "127.0.0.1"
-    assert success.actor_id == account.id and success.actor_label == account.login
+    assert success.actor_id == account.id and success.actor_label == f"#{account.id}"
     assert (view.record_type, view.record_id) == ("account", str(account.id))
 
 

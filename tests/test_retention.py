@@ -150,3 +150,26 @@ def test_tenant_role_cannot_read_another_tenants_certificates(pg_app: Flask) -> 
         with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
             session.execute(sa.text("SELECT * FROM tenant_genkikan.deletion_certificates"))
         session.rollback()
+
+
+def test_cli_dry_run_lists_and_changes_nothing_then_purges(sqlite_app: Flask) -> None:
+    person = synthetic(sqlite_app, "regasu", ended=add_months(today_in_tokyo(), -13))
+    runner = sqlite_app.test_cli_runner()
+    dry = runner.invoke(args=["retention", "purge", "--tenant", "regasu", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"would purge: groups {person.group_id}; accounts {person.account.id}" in dry.output
+    assert certificates(sqlite_app, "regasu") == []
+    assert traces(sqlite_app, "regasu", [person.name]) != []
+
+    done = runner.invoke(args=["retention", "purge", "--tenant", "regasu"])
+    assert done.exit_code == 0, done.output
+    cert = certificates(sqlite_app, "regasu")[-1]
+    assert f"certificate {cert['number']}: groups=1, accounts=1" in done.output
+    assert cert["hash"] in done.output and cert["executed_by"].startswith("cli:")
+    assert traces(sqlite_app, "regasu", person.needles) == []
+    again = runner.invoke(args=["retention", "purge", "--tenant", "regasu"])
+    assert "nothing to purge" in again.output
+    verify = runner.invoke(args=["retention", "verify", "--tenant", "regasu"])
+    assert verify.exit_code == 0 and "intact, 1 certificates" in verify.output
+    unknown = runner.invoke(args=["retention", "purge", "--tenant", "nosuch"])
+    assert unknown.exit_code != 0 and "unknown tenant" in unknown.output

@@ -48,7 +48,8 @@ class Person:
 
     @property
     def needles(self) -> list[str]:
-        """What must not remain anywhere after the purge."""
+        """What must not remain anywhere after the purge: name, address, phone, email, and
+        the login ID the person chose (the access log names residents by number only)."""
         return [
             self.name,
             self.contact_name,
@@ -56,6 +57,7 @@ class Person:
             self.phone,
             self.email,
             self.account.email or "",
+            self.account.login,
         ]
 
 

@@ -5,8 +5,10 @@
 commit, and commits at once. The actor is taken from the request (signed-in principal, IP,
 browser) unless given; outside a request it is ``system`` (jobs, CLI).
 
-What an entry may hold: the login of the actor (for a resident whose login is an email
-address, ``#<account id>`` instead), the kind and id of the record, and a short ``detail``
+What an entry may hold: the login of a staff member or auditor (a resident is always
+``#<account id>``: their login ID is chosen by them, may be an email address or their name,
+and must not outlive their account's erasure in a log that cannot be rewritten), the kind
+and id of the record, and a short ``detail``
 such as "approved" or "role handler → counter". Never names, addresses, phone numbers or
 the text someone typed: a login that does not exist is stored as a keyed digest, since
 people sometimes type their password into the login field.
@@ -64,9 +66,9 @@ SYSTEM_ACTOR = Actor(SYSTEM, label=SYSTEM)
 
 
 def principal_label(kind: str, record: Any) -> str:
-    """The login shown in the log; a resident's email-address login becomes ``#<id>``."""
+    """The login shown in the log; a resident is ``#<id>`` (see the module docstring)."""
     login = str(getattr(record, "login", "") or "")
-    if kind == "resident" and "@" in login:
+    if kind == "resident":
         return f"#{record.id}"
     return login[:80]
 

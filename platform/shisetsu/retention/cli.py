@@ -43,13 +43,16 @@ def purge_command(slug: str, dry_run: bool) -> None:
                 timezone=config.timezone,
                 executed_by=f"cli:{getpass.getuser()}",
             )
+            issued = None
+            if cert is not None:
+                counts = ", ".join(f"{k}={v}" for k, v in cert.counts.items())
+                issued = f"certificate {cert.number}: {counts}; sha256 {cert.hash}"
             session.commit()
     except UnknownTenant:
         raise click.ClickException(f"unknown tenant {slug!r}") from None
     _describe(slug, due, "purged")
-    if cert is not None:
-        counts = ", ".join(f"{k}={v}" for k, v in cert.counts.items())
-        click.echo(f"certificate {cert.number}: {counts}; sha256 {cert.hash}")
+    if issued is not None:
+        click.echo(issued)
 
 
 def _describe(slug: str, due: ops.Plan, verb: str) -> None:
