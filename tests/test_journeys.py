@@ -430,7 +430,8 @@ def test_b_walk_in_booked_at_the_counter(
     press_until(page, "Tab", "document.activeElement.classList.contains('cell-link')")
     assert_focus_visible(page)
     spoken = page.evaluate("document.activeElement.textContent")
-    assert "○" in spoken and re.search(r"空き", spoken), spoken  # ○ has its words too
+    assert "○" in spoken and spoken.endswith("空き"), spoken  # ○ has its words too
+    chosen = page.evaluate("document.activeElement.getAttribute('href')")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/{TENANT}/slots/**")
     expect(walk.h1()).to_contain_text("調理室")
@@ -462,6 +463,14 @@ def test_b_walk_in_booked_at_the_counter(
     walk.step("paid")
     permit = page.get_by_role("link", name="使用承認書を印刷（PDF）")
     check_permit(walk, str(permit.get_attribute("href")), booking)
+
+    # Back on the grid the slot reads × with its words, and is no longer a link.
+    walk.goto(f"/{TENANT}/rooms/{room}/availability?month={month:%Y-%m}")
+    expect(page.locator(f'a[href="{chosen}"]')).to_have_count(0)
+    taken = page.locator("table.availability td.state-taken").first
+    expect(taken).to_contain_text("×")
+    expect(taken.locator(".visually-hidden")).to_contain_text("予約済み")
+    walk.step("grid-taken")
 
 
 # --- (c) a cancellation with the refund shown ------------------------------------------------
