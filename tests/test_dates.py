@@ -83,11 +83,19 @@ def test_wareki_before_showa_is_refused() -> None:
 def test_filters_follow_the_language(sqlite_app: Flask) -> None:
     template = (
         "{{ d|day }}|{{ d|month }}|{{ t|day_time }}|{{ t|clock }}|{{ d|wareki }}|{{ none|day }}"
+        "|{{ t|local_time }}"
     )
     stored = dt.datetime(2026, 2, 1, 0, 5, tzinfo=dt.UTC)
     for lang, expected in (
-        ("ja", "2026年2月1日(日)|2026年2月|2026年2月1日(日) 9:05|9:05|令和8年2月1日(日)|"),
-        ("en", "2026-02-01 (Sun)|2026-02|2026-02-01 09:05|9:05|令和8年2月1日(日)|"),
+        (
+            "ja",
+            "2026年2月1日(日)|2026年2月|2026年2月1日(日) 9:05|9:05|令和8年2月1日(日)|"
+            "|2026年2月1日(日) 9:05",
+        ),
+        (
+            "en",
+            "2026-02-01 (Sun)|2026-02|2026-02-01 09:05|9:05|令和8年2月1日(日)||2026-02-01 09:05",
+        ),
     ):
         with sqlite_app.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
             rendered = sqlite_app.jinja_env.from_string(template).render(d=FEB_1, t=stored)

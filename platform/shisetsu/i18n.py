@@ -42,7 +42,9 @@ def init_app(app: Flask) -> None:
     """Expose the language helpers to templates."""
     app.add_template_filter(mark_japanese, "ja")
 
-    app.add_template_filter(local_time, "local_time")
+    # ``|local_time`` in templates reads like ``|day_time`` (the reader's language); the
+    # ``local_time`` function stays ISO-style for messages built outside templates.
+    app.add_template_filter(day_time_filter, "local_time")
     app.add_template_filter(day_filter, "day")
     app.add_template_filter(day_time_filter, "day_time")
     app.add_template_filter(month_filter, "month")
