@@ -162,7 +162,7 @@ def ward_rounds() -> str:
                 out.append(
                     {
                         "id": rnd.id,
-                        "month": f"{rnd.usage_month:%Y-%m}",
+                        "month": rnd.usage_month,
                         "state": rnd.state,
                         "commitment": rnd.commitment,
                         "seed": rnd.revealed_seed,
