@@ -30,6 +30,7 @@ from shisetsu.lottery.models import (
     LotteryOutcome,
     LotteryRound,
 )
+from shisetsu.slots.grid import shift_month
 from shisetsu.slots.models import BOOKING, OFFICIAL, Closure, SlotHold
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.models import utcnow
@@ -38,7 +39,8 @@ from shisetsu.ward.usage import Cell, TenantUsage, tenant_usage
 from tests.fixtures.auth import make_resident, make_staff, sign_in_as
 from tests.test_audit_support import entries_after, last_id, signed_in_auditor, text
 from tests.test_groups_support import make_group
-from tests.test_slots_support import room_id
+from tests.test_slots_support import TOKYO, room_id
+from tests.test_staff_support import english
 
 TENANT, OTHER = "genkikan", "regasu"
 FACILITY = "genkikan"
@@ -355,3 +357,32 @@ def test_home_links_every_console_page(any_app: Flask) -> None:
     for slug in (TENANT, OTHER):
         assert f"/ward/usage?slug={slug}" in page
         assert f"/ward/staff?slug={slug}" in page
+
+
+def test_the_usage_page_draws_the_win_rate_chart_in_both_languages(usage_app: Flask) -> None:
+    month = shift_month(dt.datetime.now(TOKYO).date().replace(day=1), -11)
+    groups = _groups(usage_app, TENANT, 2)
+    with tenant_session(usage_app, TENANT) as session:
+        session.execute(sa.delete(LotteryRound).where(LotteryRound.usage_month == month))
+        rnd = _round(session, month, DRAWN)
+        winner = _entry(session, rnd, groups[0])
+        _entry(session, rnd, groups[1])
+        _outcome(session, rnd, winner, groups[0], 1, WON)
+        session.commit()
+        round_id = rnd.id
+    try:
+        auditor = usage_app.test_client()
+        signed_in_auditor(auditor, usage_app)
+        ja = text(auditor.get("/ward/usage?slug=genkikan"))
+        assert '<ul class="bars"' in ja and "登録団体" in ja and "50.0%" in ja
+        assert '<rect class="bar-fill" x="0" y="0" width="50.0%"' in ja
+        en = text(english(auditor).get("/ward/usage?slug=genkikan"))
+        assert "Registered group" in en and "50.0%" in en
+    finally:
+        with tenant_session(usage_app, TENANT) as session:
+            entries = sa.select(LotteryEntry.id).where(LotteryEntry.round_id == round_id)
+            session.execute(sa.delete(LotteryOutcome).where(LotteryOutcome.round_id == round_id))
+            session.execute(sa.delete(LotteryChoice).where(LotteryChoice.entry_id.in_(entries)))
+            session.execute(sa.delete(LotteryEntry).where(LotteryEntry.round_id == round_id))
+            session.execute(sa.delete(LotteryRound).where(LotteryRound.id == round_id))
+            session.commit()
