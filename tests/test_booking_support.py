@@ -25,6 +25,7 @@ from shisetsu.accounts.models import Account
 from shisetsu.booking import operations as ops
 from shisetsu.booking.models import Booking, GroupFeed
 from shisetsu.groups.models import APPROVED, Group
+from shisetsu.lottery.models import IN_LOTTERY, LotteryRound
 from shisetsu.notify.models import OutboxMessage
 from shisetsu.slots.calendar import is_holiday_rates
 from shisetsu.slots.models import BOOKING, SlotHold
@@ -150,11 +151,25 @@ def config_of(app: Flask, tenant: str) -> TenantConfig:
 def open_day(
     app: Flask, tenant: str, facility: str, *, after: int = 20, holiday: bool = False
 ) -> dt.date:
-    """The first day ``after`` days from today on that no rule closes (weekday or holiday)."""
+    """The first day ``after`` days from today on that no rule closes (weekday or holiday).
+
+    Days in the usage month of a lottery round in progress are skipped: other tests on the
+    shared PostgreSQL database open rounds, and their slots cannot be booked first come.
+    """
     config = config_of(app, tenant)
     rules = config.closed_days_for(facility)
+    with tenant_session(app, tenant) as session:
+        months = set(
+            session.scalars(
+                sa.select(LotteryRound.usage_month).where(LotteryRound.state.in_(IN_LOTTERY))
+            )
+        )
     day = today() + dt.timedelta(days=after)
-    while is_holiday_rates(day) != holiday or is_closed_by_rule(rules, day):
+    while (
+        is_holiday_rates(day) != holiday
+        or is_closed_by_rule(rules, day)
+        or day.replace(day=1) in months
+    ):
         day += dt.timedelta(days=1)
     return day
 
