@@ -71,6 +71,7 @@ def test_purge_job_leaves_no_trace_and_counts_match(any_app: Flask, pg) -> None:
         assert cert["counts"]["bookings"] == len(bookings)
         assert cert["counts"]["mails"] >= 2 and cert["counts"]["slot_notes"] >= 1
         assert cert["counts"]["calendar_feeds"] >= 1
+        assert cert["counts"]["lottery_entries"] >= 1
         # The booking stays, anonymised, with what statistics need.
         booking = session.get(Booking, gone.booking_id)
         assert booking is not None

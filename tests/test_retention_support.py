@@ -7,6 +7,7 @@ scan finds only this test's person.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import uuid
@@ -23,6 +24,7 @@ from shisetsu.audit.operations import SYSTEM_ACTOR
 from shisetsu.booking.models import Booking, GroupFeed
 from shisetsu.facilities.models import Room
 from shisetsu.groups.models import Group
+from shisetsu.lottery.models import LotteryChoice, LotteryEntry, LotteryRound
 from shisetsu.notify import queue_mail
 from shisetsu.retention.models import DeletionCertificate
 from shisetsu.slots.models import SlotHold
@@ -31,6 +33,8 @@ from shisetsu.tenancy.engines import is_postgres, tenant_sqlite_path
 from tests.fixtures.apps import PgDatabase
 from tests.fixtures.auth import Ref, make_resident
 from tests.test_groups_support import make_group
+
+_ROUND_MONTHS = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ def synthetic(
             )
         )
         session.add(GroupFeed(group_id=group_id, token=uuid.uuid4().hex))
+        session.add(_lottery_entry(session, tag, group_id, account.id))
         queue_mail(
             session,
             key=f"test:{tag}:to",
@@ -155,6 +160,35 @@ def synthetic(
         session.commit()
         booking_id = booking.id
     return Person(account, group_id, booking_id, name, contact, address, phone, email)
+
+
+def _lottery_entry(session: Any, tag: str, group_id: int, account_id: int) -> LotteryEntry:
+    """A released round of a month of its own (far in the past) with the group's entry."""
+    number = next(_ROUND_MONTHS)  # usage months are unique per tenant
+    month = date(1000 + number // 12, number % 12 + 1, 1)
+    moment = datetime(month.year, month.month, 1, tzinfo=UTC)
+    rnd = LotteryRound(
+        public_id=f"test:{tag}",
+        usage_month=month,
+        opens_at=moment,
+        closes_at=moment,
+        draw_at=moment,
+        confirm_deadline=moment,
+        first_come_at=moment,
+        state="released",
+        policy="uniform",
+        policy_params={},
+        seed_hex="00" * 32,
+        commitment="11" * 32,
+        pseudonym_key_hex="22" * 32,
+    )
+    session.add(rnd)
+    session.flush()
+    entry = LotteryEntry(
+        round_id=rnd.id, group_id=group_id, account_id=account_id, category="registered"
+    )
+    entry.choices.append(LotteryChoice(rank=1, slot_ids=[f"slot-{tag}"]))
+    return entry
 
 
 def _forms(needle: str) -> list[str]:

@@ -228,8 +228,8 @@ def _erase_group(session: Session, group: Group, tally: Tally) -> set[str]:
 def _erase_account(session: Session, account: Account, tally: Tally) -> tuple[str, set[str]]:
     """Wipe one account's login, address and password; end its sessions and tokens."""
     address, values = account.email, _search_values([account.email, account.login])
-    account.login = f"deleted-{account.id}"
-    account.email = f"deleted-{account.id}@deleted.invalid"
+    # "#" is never part of a login ID or an email address people can register.
+    account.login = account.email = f"#deleted-{account.id}"
     account.password_hash, account.status = "!", "deleted"
     account.email_verified_at, account.locked_until = None, None
     account.session_version += 1
