@@ -28,13 +28,13 @@ from shisetsu.slots.models import OFFICIAL, SlotHold
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
-from shisetsu.ward.operations import create_auditor
+from shisetsu.ward.models import Auditor
 from tests.fixtures.apps import _dispose, make_app
 from tests.fixtures.auth import TOTP_SECRET, make_staff
 from tests.fixtures.axe import assert_accessible
 from tests.fixtures.browser import LiveServer, shot
 from tests.test_slots_support import open_weekday
-from tests.test_staff_support import PASSWORD, Person, fresh_code, unique
+from tests.test_staff_support import PASSWORD, Person, fresh_code, make_auditor
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -82,19 +82,15 @@ def drawn_round(app: Flask) -> None:
         session.commit()
 
 
-def make_auditor(app: Flask) -> Person:
-    """An auditor enrolled with the fixtures' TOTP secret."""
-    login = unique("auditor")
+def auditor_with_fixture_secret(app: Flask) -> Person:
+    """An auditor enrolled with the fixtures' TOTP secret (what the authenticator shows)."""
+    person = make_auditor(app)
     with app.app_context():
-        auditor, _ = create_auditor(
-            db.session(),
-            login=login,
-            display_name=f"Auditor {login}",
-            password=PASSWORD,
-            totp_secret=TOTP_SECRET,
+        db.session.execute(
+            sa.update(Auditor).where(Auditor.id == person.id).values(totp_secret=TOTP_SECRET)
         )
         db.session.commit()
-        return Person(auditor.id, login, TOTP_SECRET)
+    return Person(person.id, person.login, TOTP_SECRET)
 
 
 def submit(page: Page, action: str) -> None:
@@ -140,7 +136,7 @@ def console_links(page: Page) -> list[str]:
 def test_the_auditor_walks_the_console(
     app: Flask, live_server: LiveServer, page: Page, phone_page: Page, axe: Path
 ) -> None:
-    sign_in(page, live_server, app, make_auditor(app))
+    sign_in(page, live_server, app, auditor_with_fixture_secret(app))
     check(page, live_server, "/ward/")
     links = console_links(page)
     for slug in TENANTS:
