@@ -147,10 +147,11 @@ def test_a_tampered_certificate_no_longer_verifies(any_app: Flask) -> None:
 
 @pytest.mark.postgres
 def test_tenant_role_cannot_read_another_tenants_certificates(pg_app: Flask) -> None:
-    with tenant_session(pg_app, "regasu") as session:
-        with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
-            session.execute(sa.text("SELECT * FROM tenant_genkikan.deletion_certificates"))
-        session.rollback()
+    for table in ("deletion_certificates", "retention_purged", "deletion_requests"):
+        with tenant_session(pg_app, "regasu") as session:
+            with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+                session.execute(sa.text(f"SELECT * FROM tenant_genkikan.{table}"))
+            session.rollback()
 
 
 def test_cli_dry_run_lists_and_changes_nothing_then_purges(sqlite_app: Flask) -> None:

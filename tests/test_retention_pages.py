@@ -254,3 +254,11 @@ def test_deletion_needs_a_signed_in_resident(any_app: Flask) -> None:
     assert client.get("/regasu/account/delete/").status_code == 302
     response = client.post("/regasu/account/delete/", data={"password": PASSWORD})
     assert response.status_code in (302, 400)
+
+
+def test_a_resident_of_one_tenant_cannot_delete_in_another(any_app: Flask) -> None:
+    person, client = _resident_with_old_group(any_app, "regasu")
+    assert client.get("/genkikan/account/delete/").status_code == 302  # to genkikan's sign-in
+    response = client.post("/genkikan/account/delete/", data={"password": PASSWORD, "confirm": "y"})
+    assert response.status_code in (302, 400)
+    assert _status(any_app, "regasu", person.account.id) == "active"
