@@ -33,7 +33,7 @@ from shisetsu.booking.models import Booking
 from shisetsu.booking.payments import record_payment
 from shisetsu.groups.models import Group
 from shisetsu.lottery import entries
-from shisetsu.lottery.models import DRAWN, LotteryRound
+from shisetsu.lottery.models import DRAWN, LotteryOutcome, LotteryRound
 from shisetsu.slots.grid import shift_month
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.runtime import current_runtime
@@ -315,6 +315,28 @@ def draw_in_the_worker(stack: JourneyStack, round_id: int) -> None:
         assert rnd is not None and rnd.state == DRAWN
 
 
+def decline_second_win(walk: Walk) -> None:
+    """The 2nd choice was won too; declining it (destructive) is confirmed first."""
+    page = walk.page
+    second = page.get_by_role("listitem").filter(has_text="第2希望：")
+    expect(second).to_contain_text("当選しました。")
+    second.get_by_role("link", name="当選を辞退する").click()
+    page.wait_for_url("**/decline")
+    walk.step("decline")
+    page.get_by_role("button", name="当選を辞退する").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("確認のチェックを入れてください。")
+    expect(summary.get_by_role("link")).to_have_attribute("href", "#confirm")
+    expect(page.locator("#confirm")).to_have_attribute("aria-invalid", "true")
+    walk.step("decline-unconfirmed")
+    page.locator("#confirm").check()
+    page.get_by_role("button", name="当選を辞退する").click()
+    page.wait_for_url(f"**/{TENANT}/lottery/")
+    expect(walk.flash()).to_contain_text("当選を辞退しました。")
+    expect(page.get_by_role("listitem").filter(has_text="第2希望：")).to_contain_text("辞退")
+    walk.step("declined")
+
+
 def booking_of(app: Flask, group_id: int) -> Booking:
     with tenant_session(app, TENANT) as session:
         (booking,) = session.scalars(sa.select(Booking).where(Booking.group_id == group_id))
@@ -378,6 +400,7 @@ def test_a_sign_up_register_lottery_booking(
     page.wait_for_url(f"**/{TENANT}/lottery/")
     expect(resident.flash()).to_contain_text("当選を確定し、予約しました。")
     resident.step("lottery-confirmed")
+    decline_second_win(resident)
 
     group_id = group_id_named(app, name)
     booking = booking_of(app, group_id)
@@ -544,21 +567,30 @@ def test_c_cancellation_shows_the_refund(
 # --- (d) the ward auditor reviews the above ---------------------------------------------------
 
 
+def drawn_entry(stack: JourneyStack, name: str) -> tuple[Any, int, int]:
+    """A group (and its resident) that entered a round of its own alone, drawn by the
+    worker: (resident, round id, group id)."""
+    app = stack.app
+    round_id = open_round(app, TENANT)
+    (wanted,) = lottery_slot_ids(app, TENANT, round_id, 1)
+    resident, group_id = group(app, TENANT, name=f"{name}{uuid.uuid4().hex[:4]}")
+    with tenant_session(app, TENANT) as session:
+        rnd, grp = session.get(LotteryRound, round_id), session.get(Group, group_id)
+        assert rnd is not None and grp is not None
+        now = dt.datetime.now(dt.UTC)
+        entries.enter(session, current_runtime(), rnd, grp, [[wanted]], now=now)
+        session.commit()
+    draw_in_the_worker(stack, round_id)
+    return resident, round_id, group_id
+
+
 def story_for(stack: JourneyStack, viewport: str) -> Story:
     """Journey (a)'s round, group and staff for this viewport; made here (drawn by the
     worker, the group's page viewed by staff) when journey (a) did not run."""
     if viewport in STORIES:
         return STORIES[viewport]
     app = stack.app
-    round_id = open_round(app, TENANT)
-    (wanted,) = lottery_slot_ids(app, TENANT, round_id, 1)
-    _, group_id = group(app, TENANT, name=f"監査旅程の会{uuid.uuid4().hex[:4]}")
-    with tenant_session(app, TENANT) as session:
-        rnd, grp = session.get(LotteryRound, round_id), session.get(Group, group_id)
-        assert rnd is not None and grp is not None
-        entries.enter(session, current_runtime(), rnd, grp, [[wanted]], now=dt.datetime.now(dt.UTC))
-        session.commit()
-    draw_in_the_worker(stack, round_id)
+    _, round_id, group_id = drawn_entry(stack, "監査旅程の会")
     staff = make_staff(app, TENANT, "responsible")
     client = app.test_client()
     login_as(client, app, "staff", TENANT, staff_record(app, staff))
@@ -585,7 +617,7 @@ def test_d_auditor_reviews_lottery_and_access_log(
     with tenant_session(app, TENANT) as session:
         rnd = session.get(LotteryRound, story.round_id)
         assert rnd is not None
-        month = f"{rnd.usage_month:%Y-%m}"
+        month = f"{rnd.usage_month.year}年{rnd.usage_month.month}月"
     auditor = make_auditor(app)
 
     walk = walk_factory("d", "auditor")
@@ -625,3 +657,35 @@ def test_d_auditor_reviews_lottery_and_access_log(
         assert story.staff_login in text and f"group {story.group_id}" in text
         assert "閲覧" in text and "取扱責任者" in text  # in words, not codes
     walk.step("access-log-found")
+
+
+# --- the decline confirmation page across tenants and groups ---------------------------------
+
+
+def test_decline_page_is_a_404_for_another_tenant_or_group(journey_stack: JourneyStack) -> None:
+    app = journey_stack.app
+    owner, round_id, group_id = drawn_entry(journey_stack, "辞退確認の会")
+    with tenant_session(app, TENANT) as session:
+        outcome_id = session.scalars(
+            sa.select(LotteryOutcome.id).where(
+                LotteryOutcome.round_id == round_id, LotteryOutcome.group_id == group_id
+            )
+        ).one()
+    path = f"lottery/rounds/{round_id}/wins/{outcome_id}/decline"
+
+    mine = app.test_client()
+    login_as(mine, app, "resident", TENANT, owner)
+    assert mine.get(f"/{TENANT}/{path}").status_code == 200
+
+    other_group, _ = group(app, TENANT)
+    theirs = app.test_client()
+    login_as(theirs, app, "resident", TENANT, other_group)
+    assert theirs.get(f"/{TENANT}/{path}").status_code == 404
+
+    other_tenant, _ = group(app, "regasu")
+    elsewhere = app.test_client()
+    login_as(elsewhere, app, "resident", "regasu", other_tenant)
+    assert elsewhere.get(f"/regasu/{path}").status_code == 404
+    with tenant_session(app, TENANT) as session:
+        outcome = session.get(LotteryOutcome, outcome_id)
+        assert outcome is not None and outcome.win_state == "pending"  # nothing changed

@@ -25,7 +25,8 @@ from shisetsu.groups.operations import active_groups_of, local_today
 from shisetsu.i18n import current_locale
 from shisetsu.lottery import engine, entries, results, rounds
 from shisetsu.lottery.bundle import bundle_bytes
-from shisetsu.lottery.models import IN_LOTTERY, LotteryOutcome, LotteryRound
+from shisetsu.lottery.forms import DeclineForm
+from shisetsu.lottery.models import IN_LOTTERY, PENDING, LotteryOutcome, LotteryRound
 from shisetsu.slots.display import format_day
 from shisetsu.slots.ids import InvalidSlotId, parse_slot_id
 from shisetsu.slots.operations import LOTTERY, load_rooms, slot_states
@@ -205,32 +206,31 @@ def _my_outcome(rnd: LotteryRound, outcome_id: int) -> LotteryOutcome:
     return outcome
 
 
-@bp.post(f"{ROUND}/wins/<int(min=1, max=2147483647):outcome_id>")
+WIN = f"{ROUND}/wins/<int(min=1, max=2147483647):outcome_id>"
+
+
+@bp.post(WIN)
 @access(RESIDENT)
 def decide(round_id: int, outcome_id: int) -> ResponseReturnValue:
-    """Confirm (当選確定, becomes a booking) or decline a win."""
+    """Confirm a win (当選確定, becomes a booking); declining has its own confirmed step."""
     session = db.session()
     rnd = _round_or_404(round_id)
     outcome = _my_outcome(rnd, outcome_id)
-    now = utcnow()
+    if request.form.get("action") == "decline":
+        return redirect(url_for(".decline", round_id=rnd.id, outcome_id=outcome.id)), 303
     try:
-        if request.form.get("action") == "decline":
-            results.decline_win(session, rnd, outcome, now=now)
-            message = _("You declined the win. The slot will open first come.")
-        else:
-            attendees = request.form.get("attendees", type=int) or 1
-            purpose = (request.form.get("purpose") or "")[:200]
-            results.confirm_win(
-                session,
-                current_runtime(),
-                rnd,
-                outcome,
-                attendees=max(attendees, 1),
-                purpose=purpose,
-                now=now,
-                account_id=current_user.id,
-            )
-            message = _("Your win is confirmed and booked. A confirmation mail is on its way.")
+        attendees = request.form.get("attendees", type=int) or 1
+        purpose = (request.form.get("purpose") or "")[:200]
+        results.confirm_win(
+            session,
+            current_runtime(),
+            rnd,
+            outcome,
+            attendees=max(attendees, 1),
+            purpose=purpose,
+            now=utcnow(),
+            account_id=current_user.id,
+        )
     except results.WinStateError:
         session.rollback()
         flash(_("This win can no longer be confirmed or declined."), "error")
@@ -240,8 +240,39 @@ def decide(round_id: int, outcome_id: int) -> ResponseReturnValue:
         flash(" ".join(v.message(current_locale()) for v in exc.violations), "error")
         return redirect(url_for(".index")), 303
     session.commit()
-    flash(message, "success")
+    flash(_("Your win is confirmed and booked. A confirmation mail is on its way."), "success")
     return redirect(url_for(".index")), 303
+
+
+@bp.route(f"{WIN}/decline", methods=["GET", "POST"])
+@access(RESIDENT)
+def decline(round_id: int, outcome_id: int) -> ResponseReturnValue:
+    """Decline a win after confirming it (the slots go to first come; it cannot be undone)."""
+    session = db.session()
+    rnd = _round_or_404(round_id)
+    outcome = _my_outcome(rnd, outcome_id)
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            results.decline_win(session, rnd, outcome, now=utcnow())
+        except results.WinStateError:
+            session.rollback()
+            flash(_("This win can no longer be confirmed or declined."), "error")
+        else:
+            session.commit()
+            flash(_("You declined the win. The slot will open first come."), "success")
+        return redirect(url_for(".index")), 303
+    if outcome.win_state != PENDING:
+        flash(_("This win can no longer be confirmed or declined."), "error")
+        return redirect(url_for(".index")), 303
+    page = render_template(
+        "lottery/decline.html",
+        rnd=rnd,
+        outcome=outcome,
+        form=form,
+        slot=_slot_labels(set(outcome.slot_ids)),
+    )
+    return page, 422 if form.is_submitted() else 200
 
 
 # --- public -----------------------------------------------------------------------------
