@@ -130,6 +130,8 @@ def test_certificate_list_is_paginated(sqlite_app: Flask) -> None:
     second = text(client.get("/regasu/manage/privacy/?page=2"))
     assert certs[0]["number"] in second and 'rel="prev"' in second
     assert client.get("/regasu/manage/privacy/?page=zzz").status_code == 200
+    huge = client.get("/regasu/manage/privacy/?page=" + "9" * 30)
+    assert huge.status_code == 200 and 'rel="prev"' in text(huge)
 
 
 # --- the resident's own deletion -------------------------------------------------------

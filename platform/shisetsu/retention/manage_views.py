@@ -30,7 +30,7 @@ def _tenant() -> dict[str, object]:
 @access(*OPERATIONS)
 def index() -> str:
     """The personal-data inventory and the deletion certificates, newest first."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = certificates.clamp_page(request.args.get("page", 1, type=int))
     overview = certificates.overview(db.session(), g.tenant.slug, page)
     body = render_template(
         "retention/manage_index.html",

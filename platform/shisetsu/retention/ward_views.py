@@ -43,7 +43,7 @@ def _tenant_or_404(slug: str) -> Tenant:
 def index(slug: str) -> str:
     """The tenant's personal-data inventory and its deletion certificates, newest first."""
     tenant = _tenant_or_404(slug)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = certificates.clamp_page(request.args.get("page", 1, type=int))
     overview = console.read_tenant(
         _app(),
         slug,
