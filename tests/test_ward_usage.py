@@ -35,6 +35,7 @@ from shisetsu.slots.models import BOOKING, OFFICIAL, Closure, SlotHold
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
+from shisetsu.ward import roster as roster_ops
 from shisetsu.ward.usage import Cell, TenantUsage, tenant_usage
 from tests.fixtures.auth import make_resident, make_staff, sign_in_as
 from tests.test_audit_support import entries_after, last_id, signed_in_auditor, text
@@ -386,3 +387,23 @@ def test_the_usage_page_draws_the_win_rate_chart_in_both_languages(usage_app: Fl
             session.execute(sa.delete(LotteryEntry).where(LotteryEntry.round_id == round_id))
             session.execute(sa.delete(LotteryRound).where(LotteryRound.id == round_id))
             session.commit()
+
+
+def test_the_roster_pages_and_counts(any_app: Flask) -> None:
+    made = [make_staff(any_app, TENANT, role) for role in ("responsible", "handler", "handler")]
+    now = utcnow()
+    with tenant_session(any_app, TENANT) as session:
+        first = roster_ops.roster(session, now, page=1, per_page=2)
+        last = roster_ops.roster(session, now, page=10**6, per_page=2)
+    assert first.total >= 3 and first.pages == -(-first.total // 2) and len(first.rows) == 2
+    assert last.page == last.pages and last.rows
+    assert first.count("handler", "active") >= 2 and first.count() == first.total
+    assert first.rows[0].role == "responsible"  # responsible people first
+    assert {m.login for m in made} <= {
+        row.login for page in range(1, first.pages + 1) for row in _roster_page(any_app, page).rows
+    }
+
+
+def _roster_page(app: Flask, page: int) -> roster_ops.RosterPage:
+    with tenant_session(app, TENANT) as session:
+        return roster_ops.roster(session, utcnow(), page=page, per_page=2)
