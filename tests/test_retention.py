@@ -22,7 +22,7 @@ from shisetsu.retention.jobs import PURGE_JOB, REQUEST_JOB
 from shisetsu.retention.models import DeletionCertificate
 from shisetsu.retention.operations import ERASED, cutoff_for, plan
 from shisetsu.tenancy.binding import tenant_session
-from tests.test_groups_support import today_in_tokyo
+from tests.test_groups_support import today_in_tokyo, update_group
 from tests.test_retention_support import certificates, synthetic, traces
 
 
@@ -106,6 +106,24 @@ def test_withdrawn_groups_count_from_the_withdrawal(any_app: Flask) -> None:
     assert old.group_id in due.groups and recent.group_id not in due.groups
     # The account of the recent one signed in lately and keeps an unpurged group.
     assert recent.account.id not in due.accounts
+
+
+def test_rejected_applications_count_from_the_decision(any_app: Flask) -> None:
+    today = today_in_tokyo()
+    old = synthetic(any_app, "genkikan", ended=add_months(today, -13), status="rejected")
+    recent = synthetic(any_app, "genkikan", ended=add_months(today, -2), status="rejected")
+    for person, months in ((old, -13), (recent, -2)):
+        decided = add_months(today, months)
+        update_group(
+            any_app,
+            "genkikan",
+            person.group_id,
+            decided_at=datetime(decided.year, decided.month, decided.day, 3, tzinfo=UTC),
+            rejection_reason=f"{person.name}の書類不備",
+        )
+    with tenant_session(any_app, "genkikan") as session:
+        due = plan(session, today, 12)
+    assert old.group_id in due.groups and recent.group_id not in due.groups
 
 
 def test_an_active_account_is_kept_when_its_old_group_goes(any_app: Flask) -> None:
