@@ -355,6 +355,7 @@ def test_home_links_every_console_page(any_app: Flask) -> None:
     auditor = any_app.test_client()
     signed_in_auditor(auditor, any_app)
     page = text(auditor.get("/ward/"))
+    assert 'href="/ward/usage"' in page and 'href="/ward/staff"' in page  # across operators
     for slug in (TENANT, OTHER):
         assert f"/ward/usage?slug={slug}" in page
         assert f"/ward/staff?slug={slug}" in page

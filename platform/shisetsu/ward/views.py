@@ -36,6 +36,14 @@ TENANT_PAGES = (
     ("ward_audit.incidents", _l("Incidents")),
     ("ward_exports.ledger", _l("Exports ledger")),
 )
+# Pages over every operator at once (endpoint, label); linked once they exist.
+ACROSS_PAGES = (
+    ("ward.usage", _l("Usage")),
+    ("ward.staff_roster", _l("Staff roster")),
+    ("ward_lottery.ward_rounds", _l("Lottery fairness")),
+    ("ward_audit.findings", _l("Findings")),
+    ("ward_audit.incidents", _l("Incidents")),
+)
 STATUS_LABELS = {
     "active": _l("Active"),
     "locked": _l("Locked (failed sign-ins)"),
@@ -84,13 +92,14 @@ def home() -> str:
         }
         for tenant in tenants
     ]
-    return render_template("ward/home.html", rows=rows)
+    across = [(label, _page_url(endpoint)) for endpoint, label in ACROSS_PAGES]
+    return render_template("ward/home.html", rows=rows, across=across)
 
 
-def _page_url(endpoint: str, slug: str) -> str | None:
+def _page_url(endpoint: str, slug: str | None = None) -> str | None:
     if endpoint not in current_app.view_functions:
         return None
-    return url_for(endpoint, slug=slug)
+    return url_for(endpoint, slug=slug) if slug else url_for(endpoint)
 
 
 def _app() -> Any:
