@@ -561,7 +561,9 @@ def test_c_cancellation_shows_the_refund(
     with tenant_session(app, TENANT) as session:
         row = session.get(Booking, booking_id)
         assert row is not None and row.refund_amount == int(shown.group(1).replace(",", ""))
-    journey_stack.mail_to(m.resident.email, "取")  # the cancellation mail, via the worker
+    # The cancellation mail, through the worker's relay, names the refund too.
+    mail = journey_stack.mail_to(m.resident.email, "予約取消のお知らせ")
+    assert f"{shown.group(1)}円" in mail_text(mail)
 
 
 # --- (d) the ward auditor reviews the above ---------------------------------------------------
