@@ -146,6 +146,18 @@ def press_until(page: Page, key: str, check: str, limit: int = 80) -> None:
     raise AssertionError(f"{check} never held after {limit} × {key}")
 
 
+def tab_to_id(page: Page, element_id: str) -> None:
+    """Tab to the element with ``element_id``; it must show its focus."""
+    press_until(page, "Tab", f"document.activeElement.id === {element_id!r}")
+    assert_focus_visible(page)
+
+
+def tab_to_text(page: Page, text: str) -> None:
+    """Tab to the link or button reading ``text``; it must show its focus."""
+    press_until(page, "Tab", f"document.activeElement.textContent.trim() === {text!r}")
+    assert_focus_visible(page)
+
+
 def assert_focus_visible(page: Page) -> None:
     """The focused element shows a focus indicator (an outline or a box shadow)."""
     style = page.evaluate(
@@ -283,15 +295,13 @@ def enter_lottery_with_keys(walk: Walk, round_id: int, wanted: list[str]) -> Non
     walk.step("lottery-enter")
     for rank, slot_id in enumerate(wanted, start=1):
         select = f"choice{rank}"
-        press_until(page, "Tab", f"document.activeElement.id === '{select}'")
-        assert_focus_visible(page)
+        tab_to_id(page, select)
         values = page.locator(f"#{select} option").evaluate_all("os => os.map(o => o.value)")
         for _ in range(values.index(slot_id)):
             page.keyboard.press("ArrowDown")
         expect(page.locator(f"#{select}")).to_have_value(slot_id)
     walk.step("lottery-choices")
-    press_until(page, "Tab", "document.activeElement.textContent.trim() === '申込みを保存する'")
-    assert_focus_visible(page)
+    tab_to_text(page, "申込みを保存する")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/{TENANT}/lottery/")
     expect(walk.flash()).to_contain_text("抽選の申込みを保存しました。")
@@ -460,19 +470,26 @@ def test_b_walk_in_booked_at_the_counter(
     expect(walk.h1()).to_contain_text("調理室")
     walk.step("slot")
 
-    page.get_by_role("link", name="この区分の予約を窓口で受け付ける").click()
+    # On through the booking with the keyboard only.
+    tab_to_text(page, "この区分の予約を窓口で受け付ける")
+    page.keyboard.press("Enter")
     expect(walk.h1()).to_have_text("窓口予約")
-    page.get_by_label("団体名または電話番号").fill(group_name)
-    page.get_by_label("団体名または電話番号").press("Enter")
+    tab_to_id(page, "group-query")
+    page.keyboard.type(group_name)
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="該当する団体：1件")).to_be_visible()
     walk.step("counter-search")
-    page.get_by_role("link", name=f"{group_name}の予約を受け付ける").click()
+    tab_to_text(page, f"{group_name}の予約を受け付ける")
+    page.keyboard.press("Enter")
     expect(walk.h1()).to_have_text(f"{group_name}の予約を受け付ける")
     expect(page.get_by_role("table")).to_contain_text("円")  # the fee, before booking
-    page.get_by_label("利用人数").fill("8")
-    page.get_by_label("利用目的").fill("料理教室の打合せ")
+    tab_to_id(page, "attendees")
+    page.keyboard.type("8")
+    tab_to_id(page, "purpose")
+    page.keyboard.type("料理教室の打合せ")
     walk.step("counter-book")
-    page.get_by_role("button", name="予約する", exact=True).click()
+    tab_to_text(page, "予約する")
+    page.keyboard.press("Enter")
 
     expect(walk.flash()).to_contain_text("予約しました。受付番号は")
     booking = booking_of(app, visitor.group_id)
@@ -551,8 +568,14 @@ def test_c_cancellation_shows_the_refund(
     with tenant_session(app, TENANT) as session:
         assert session.get(Booking, booking_id).status == "paid"  # type: ignore[union-attr]
 
-    page.get_by_label("上記の還付額を確認したうえで、この予約を取り消します。").check()
-    page.get_by_role("button", name="予約を取り消す", exact=True).click()
+    # Confirmed and submitted with the keyboard only.
+    tab_to_id(page, "confirm")
+    page.keyboard.press("Space")
+    expect(
+        page.get_by_label("上記の還付額を確認したうえで、この予約を取り消します。")
+    ).to_be_checked()
+    tab_to_text(page, "予約を取り消す")
+    page.keyboard.press("Enter")
     expect(walk.flash()).to_contain_text("予約を取り消しました。")
     facts = page.locator("dl.facts").first
     expect(facts).to_contain_text("取消済み")
