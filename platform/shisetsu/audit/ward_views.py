@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -25,6 +25,7 @@ from shisetsu.auth.access import AUDITOR, access
 from shisetsu.auth.signin_flow import local_time
 from shisetsu.extensions import db
 from shisetsu.tenancy.models import Tenant, utcnow
+from shisetsu.ward.web import app_object, audited_tenant_or_404
 
 bp = Blueprint("ward_audit", __name__, url_prefix="/ward/audit")
 STATES = ("open", "reviewed", "all")
@@ -42,17 +43,6 @@ def _context() -> dict[str, Any]:
     }
 
 
-def _app() -> Any:
-    return current_app._get_current_object()  # type: ignore[attr-defined]
-
-
-def _tenant_or_404(slug: str) -> Tenant:
-    found = console.audited_tenants(db.session(), slug)
-    if not found:
-        abort(404)
-    return found[0]
-
-
 def _filter_tenants() -> tuple[list[Tenant], str | None]:
     slug = request.args.get("slug") or None
     tenants = console.audited_tenants(db.session(), slug)
@@ -68,7 +58,9 @@ def findings() -> str:
     tenants, slug = _filter_tenants()
     state = request.args.get("state", "open")
     state = state if state in STATES else "open"
-    rows = console.findings_across(_app(), db.session(), tenants, request_actor(), state=state)
+    rows = console.findings_across(
+        app_object(), db.session(), tenants, request_actor(), state=state
+    )
     return render_template(
         "audit/ward_findings.html", rows=rows, slug=slug, state=state, states=STATES
     )
@@ -112,8 +104,8 @@ def review(slug: str, finding_id: int) -> ResponseReturnValue:
 
 
 def _finding_or_404(slug: str, finding_id: int) -> console.FindingRow:
-    tenant = _tenant_or_404(slug)
-    row = console.one_finding(_app(), db.session(), tenant, finding_id, request_actor())
+    tenant = audited_tenant_or_404(slug)
+    row = console.one_finding(app_object(), db.session(), tenant, finding_id, request_actor())
     if row is None:
         abort(404)
     return row
@@ -135,7 +127,7 @@ def _finding_page(row: console.FindingRow, form: ReviewForm) -> str:
 def incidents() -> str:
     """Every tenant's incident register (or one tenant's, with ``?slug=``)."""
     tenants, slug = _filter_tenants()
-    rows = console.incidents_across(_app(), tenants, request_actor())
+    rows = console.incidents_across(app_object(), tenants, request_actor())
     return render_template("audit/ward_incidents.html", rows=rows, slug=slug)
 
 
@@ -143,8 +135,8 @@ def incidents() -> str:
 @access(AUDITOR)
 def incident(slug: str, incident_id: int) -> str:
     """One incident report of one tenant."""
-    tenant = _tenant_or_404(slug)
-    found = console.one_incident(_app(), tenant, incident_id, request_actor())
+    tenant = audited_tenant_or_404(slug)
+    found = console.one_incident(app_object(), tenant, incident_id, request_actor())
     if found is None:
         abort(404)
     return render_template(
@@ -157,7 +149,7 @@ def incident(slug: str, incident_id: int) -> str:
 def access_log(slug: str) -> str:
     """Search one tenant's access log (``platform``: the platform's own log)."""
     form = LogSearchForm(request.args)
-    tenant = None if slug == PLATFORM_SCOPE else _tenant_or_404(slug)
+    tenant = None if slug == PLATFORM_SCOPE else audited_tenant_or_404(slug)
     entries: list[Any] = []
     if not request.args or form.validate():
         query = console.log_query(form.data)
@@ -165,7 +157,7 @@ def access_log(slug: str) -> str:
         if tenant is None:
             entries = console.search_platform_log(db.session(), query, actor)
         else:
-            entries = console.search_tenant_log(_app(), slug, query, actor)
+            entries = console.search_tenant_log(app_object(), slug, query, actor)
     return render_template(
         "audit/ward_access_log.html", form=form, entries=entries, ward_tenant=tenant, slug=slug
     )

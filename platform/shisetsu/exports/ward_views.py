@@ -7,7 +7,7 @@ in its access log, like the ward's other audit pages.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from sqlalchemy.orm import Session
 
 from shisetsu.audit import console
@@ -16,8 +16,8 @@ from shisetsu.auth.access import AUDITOR, access
 from shisetsu.exports import content
 from shisetsu.exports import operations as ops
 from shisetsu.exports.models import ExportLedger
-from shisetsu.extensions import db
 from shisetsu.i18n import current_locale
+from shisetsu.ward.web import app_object, audited_tenant_or_404
 
 bp = Blueprint("ward_exports", __name__, url_prefix="/ward/exports")
 
@@ -28,9 +28,7 @@ Lines = list[tuple[ExportLedger, str]]
 @access(AUDITOR)
 def ledger(slug: str) -> str:
     """One operator's exports, newest first, paginated; unknown slug → 404."""
-    found = console.audited_tenants(db.session(), slug)
-    if not found:
-        abort(404)
+    tenant = audited_tenant_or_404(slug)
     page = ops.page_number(request.args.get("page", type=int))
     locale = current_locale()
 
@@ -39,7 +37,7 @@ def ledger(slug: str) -> str:
         return [(row, content.describe(session, row.content, locale)) for row in rows], more
 
     lines, more = console.read_tenant(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        app_object(),
         slug,
         request_actor(),
         read,
@@ -47,5 +45,5 @@ def ledger(slug: str) -> str:
         detail=f"page {page}",
     )
     return render_template(
-        "exports/ward_ledger.html", ward_tenant=found[0], lines=lines, page=page, more=more
+        "exports/ward_ledger.html", ward_tenant=tenant, lines=lines, page=page, more=more
     )

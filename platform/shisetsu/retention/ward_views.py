@@ -7,45 +7,31 @@ principal of any tenant) and every read is logged in that tenant's access log.
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from shisetsu.audit import console
 from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import AUDITOR, access
 from shisetsu.booking.printing import pdf_response
-from shisetsu.extensions import db
 from shisetsu.retention import certificates, chain
 from shisetsu.retention.labels import template_helpers
 from shisetsu.retention.models import DeletionCertificate
 from shisetsu.retention.printing import certificate_pdf, pdf_filename
-from shisetsu.tenancy.models import Tenant
 from shisetsu.tenancy.runtime import runtime_for
+from shisetsu.ward.web import app_object, audited_tenant_or_404
 
 bp = Blueprint("ward_privacy", __name__, url_prefix="/ward/privacy")
 bp.context_processor(template_helpers)
-
-
-def _app() -> Any:
-    return current_app._get_current_object()  # type: ignore[attr-defined]
-
-
-def _tenant_or_404(slug: str) -> Tenant:
-    found = console.audited_tenants(db.session(), slug)
-    if not found:
-        abort(404)
-    return found[0]
 
 
 @bp.get("/<slug>/")
 @access(AUDITOR)
 def index(slug: str) -> str:
     """The tenant's personal-data inventory and its deletion certificates, newest first."""
-    tenant = _tenant_or_404(slug)
+    tenant = audited_tenant_or_404(slug)
     page = certificates.clamp_page(request.args.get("page", 1, type=int))
     overview = console.read_tenant(
-        _app(),
+        app_object(),
         slug,
         request_actor(),
         lambda session: certificates.overview(session, slug, page),
@@ -63,7 +49,7 @@ def index(slug: str) -> str:
 
 def _certificate_or_404(slug: str, certificate_id: int) -> DeletionCertificate:
     found = console.read_tenant(
-        _app(),
+        app_object(),
         slug,
         request_actor(),
         lambda session: certificates.find(session, certificate_id),
@@ -79,7 +65,7 @@ def _certificate_or_404(slug: str, certificate_id: int) -> DeletionCertificate:
 @access(AUDITOR)
 def certificate(slug: str, certificate_id: int) -> str:
     """One certificate: what, how many, when, by whom, and whether its hash verifies."""
-    tenant = _tenant_or_404(slug)
+    tenant = audited_tenant_or_404(slug)
     cert = _certificate_or_404(slug, certificate_id)
     return render_template(
         "retention/ward_certificate.html", tenant=tenant, cert=cert, intact=chain.verifies(cert)
@@ -90,7 +76,7 @@ def certificate(slug: str, certificate_id: int) -> str:
 @access(AUDITOR)
 def certificate_pdf_view(slug: str, certificate_id: int) -> Response:
     """The certificate as a PDF download (Japanese, A4)."""
-    tenant = _tenant_or_404(slug)
+    tenant = audited_tenant_or_404(slug)
     cert = _certificate_or_404(slug, certificate_id)
     config = runtime_for(tenant.slug, tenant.config_path).config
     return pdf_response(certificate_pdf(config, cert), pdf_filename(cert), inline=False)

@@ -4,8 +4,6 @@ sign-in, sign-out and two-factor steps.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
@@ -22,6 +20,7 @@ from shisetsu.ward import operations as ops
 from shisetsu.ward import reads
 from shisetsu.ward.roster import STATUSES
 from shisetsu.ward.usage import LEVELS
+from shisetsu.ward.web import app_object
 
 bp = Blueprint("ward", __name__, url_prefix="/ward")
 
@@ -102,10 +101,6 @@ def _page_url(endpoint: str, slug: str | None = None) -> str | None:
     return url_for(endpoint, slug=slug) if slug else url_for(endpoint)
 
 
-def _app() -> Any:
-    return current_app._get_current_object()  # type: ignore[attr-defined]
-
-
 def _tenants() -> tuple[list[Tenant], str | None]:
     """The tenants ``?slug=`` names (all active ones without it); an unknown slug is a 404."""
     slug = request.args.get("slug") or None
@@ -121,7 +116,7 @@ def usage() -> str:
     """Bookings and utilisation by facility, room and month, and lottery win rates by group
     category: one tenant with ``?slug=``, an overview across tenants without."""
     tenants, slug = _tenants()
-    sections = reads.usage_of(_app(), tenants, request_actor())
+    sections = reads.usage_of(app_object(), tenants, request_actor())
     template = "ward/usage.html" if slug else "ward/usage_overview.html"
     return render_template(template, sections=sections, slug=slug, levels=LEVELS)
 
@@ -133,7 +128,7 @@ def staff_roster() -> str:
     every tenant's; the auditor's view is logged in each tenant read."""
     tenants, slug = _tenants()
     page = request.args.get("page", 1, type=int) or 1
-    sections = reads.roster_of(_app(), tenants, request_actor(), page=max(1, page))
+    sections = reads.roster_of(app_object(), tenants, request_actor(), page=max(1, page))
     return render_template(
         "ward/staff_roster.html" if slug else "ward/staff_overview.html",
         sections=sections,
