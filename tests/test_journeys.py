@@ -168,6 +168,15 @@ def assert_focus_visible(page: Page) -> None:
     assert (outline != "none" and width != "0px") or shadow != "none", style
 
 
+def grid_has_words(page: Page) -> None:
+    """No meaning by symbol or colour alone: every cell has its words, weekends their tag."""
+    grid = page.locator("table.availability")
+    assert grid.locator("tbody td:not(:has(.visually-hidden))").count() == 0
+    for kind in ("saturday", "sunday"):
+        tags = grid.locator(f"tr.day-{kind} th .day-tag").all_inner_texts()
+        assert tags and all(tag.strip() for tag in tags), kind
+
+
 def staff_signs_in(walk: Walk, person: Person, app: Flask, base: str) -> None:
     """The two-step sign-in of staff (``/<tenant>/manage``) or the ward (``/ward``)."""
     walk.goto(f"{base}/login")
@@ -460,6 +469,7 @@ def test_b_walk_in_booked_at_the_counter(
     walk.goto(f"/{TENANT}/rooms/{room}/availability?month={month:%Y-%m}")
     expect(page.locator("table.availability caption")).to_be_visible()
     walk.step("grid")
+    grid_has_words(page)
     press_until(page, "Tab", "document.activeElement.classList.contains('cell-link')")
     assert_focus_visible(page)
     spoken = page.evaluate("document.activeElement.textContent")
