@@ -667,12 +667,13 @@ def test_d_auditor_reviews_lottery_and_access_log(
     card.get_by_role("link", name="抽選の公正性", exact=True).click()
     expect(walk.h1()).to_have_text("抽選の公正性")
     row = (
-        page.get_by_role("region", name=TENANT)
+        page.get_by_role("region", name="新宿区立元気館")
         .get_by_role("row")
         .filter(has=page.get_by_role("rowheader", name=month, exact=True))
     )
     expect(row).to_have_count(1)
     expect(row.get_by_role("cell").last).to_have_text("検証済み")
+    expect(row).to_contain_text("登録団体: ")  # the category in words, not its code
     walk.step("lottery")
 
     walk.goto("/ward/")

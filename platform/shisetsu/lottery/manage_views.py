@@ -28,6 +28,7 @@ from shisetsu.audit.console import audited_tenants, read_tenant
 from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import AUDITOR, OPERATIONS, access
 from shisetsu.extensions import db
+from shisetsu.i18n import current_locale
 from shisetsu.lottery import jobs, results, rounds
 from shisetsu.lottery.labels import round_state
 from shisetsu.lottery.models import LotteryRound
@@ -157,6 +158,8 @@ def ward_rounds() -> str:
 
         def read(session: Any, slug: str = tenant.slug) -> list[dict[str, Any]]:
             out = []
+            lang = current_locale()
+            names = {c.code: c.name.get(lang) for c in current_runtime().config.group_categories}
             for rnd in rounds.list_rounds(session):
                 verdict = results.verify_round(session, slug, rnd) if rnd.drawn else None
                 out.append(
@@ -170,6 +173,7 @@ def ward_rounds() -> str:
                         "result_hash": rnd.result_hash,
                         "stats": results.round_stats(session, rnd),
                         "verified": verdict[0] if verdict else None,
+                        "category_names": names,
                     }
                 )
             return out
