@@ -35,6 +35,8 @@ TABLE: list[tuple[str, str, str, dict[str, str], dict[str, int]]] = [
     # Renewal is not open for a pending group: back to its page.
     ("groups.renew", "GET", "/genkikan/groups/{id}/renew", {}, {**RESIDENT_ONLY, OWNER: 302}),
     ("groups.renew", "POST", "/genkikan/groups/{id}/renew", {}, {**RESIDENT_ONLY, OWNER: 302}),
+    # The confirmation step before a withdrawal (it cannot be undone).
+    ("groups.withdraw", "GET", "/genkikan/groups/{id}/withdraw", {}, {**RESIDENT_ONLY, OWNER: 200}),
     (
         "groups.withdraw",
         "POST",

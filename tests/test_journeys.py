@@ -273,6 +273,15 @@ def apply_for_group(walk: Walk, name: str) -> None:
     expect(walk.flash()).to_contain_text("申請を受け付けました")
     walk.step("applied")
 
+    # Withdrawing cannot be undone: it asks first; going back changes nothing.
+    page.get_by_role("link", name="この団体の登録を取り下げる").click()
+    expect(walk.h1()).to_have_text("この団体の登録を取り下げる")
+    expect(page.get_by_role("note")).to_contain_text("元に戻せません")
+    walk.step("withdraw-confirm")
+    page.get_by_role("main").get_by_role("link", name=name, exact=True).click()
+    expect(walk.h1()).to_have_text(name)
+    expect(page.locator("dl.facts").first).to_contain_text("審査待ち")
+
 
 def staff_approve(walk: Walk, stack: JourneyStack, staff: Person, name: str) -> None:
     page = walk.page

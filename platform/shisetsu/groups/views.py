@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,7 +19,7 @@ from shisetsu.extensions import db
 from shisetsu.groups import operations as ops
 from shisetsu.groups.forms import ApplicationForm, ConfirmForm
 from shisetsu.groups.labels import STATE_MESSAGES, Refusals, category_label, status_label
-from shisetsu.groups.models import Group
+from shisetsu.groups.models import APPROVED, PENDING, Group
 from shisetsu.i18n import current_locale
 from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
@@ -166,15 +166,21 @@ def detail(group_id: int) -> str:
         renewal_opens=ops.renewal_opens_on(group, config.registration),
         successor=ops.successor_of(db.session(), group),
         can_book=ops.can_book(group, today),
-        withdraw_form=ConfirmForm(),
     )
 
 
-@bp.post("/<int:group_id>/withdraw")
+@bp.route("/<int:group_id>/withdraw", methods=["GET", "POST"])
 @access(RESIDENT)
 def withdraw(group_id: int) -> ResponseReturnValue:
-    """Withdraw an application or end a registration early."""
+    """Withdraw an application or end a registration early (GET: the confirmation step,
+    since it cannot be undone)."""
     group = _own_or_404(group_id)
+    if request.method == "GET":
+        if group.status not in (PENDING, APPROVED):
+            return redirect(url_for(".detail", group_id=group.id))
+        return render_template(
+            "groups/withdraw.html", tenant=g.tenant, group=group, withdraw_form=ConfirmForm()
+        )
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
