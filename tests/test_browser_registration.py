@@ -23,6 +23,7 @@ from flask import Flask
 from playwright.sync_api import expect
 
 from shisetsu.accounts.models import Staff
+from shisetsu.dates import format_day
 from shisetsu.groups.models import Group
 from shisetsu.notify.models import OutboxMessage
 from shisetsu.tenancy.binding import tenant_session
@@ -99,10 +100,6 @@ def valid_until(app: Flask) -> date:
         group = session.scalars(sa.select(Group).where(Group.name == GROUP)).one()
         assert group.valid_until is not None
         return group.valid_until
-
-
-def ja_long(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def flash(page: Page) -> Locator:
@@ -251,7 +248,7 @@ def staff_approves(browser: Browser, live_server: LiveServer, app: Flask) -> Non
 
 
 def resident_sees_registration(page: Page, app: Flask) -> None:
-    until = ja_long(valid_until(app))
+    until = format_day(valid_until(app), "ja")  # 2028年11月22日(水)
     page.reload()
     row = page.get_by_role("row").filter(has_text=GROUP)
     cells = row.get_by_role("cell")
