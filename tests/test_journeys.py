@@ -325,6 +325,16 @@ def enter_lottery_with_keys(walk: Walk, round_id: int, wanted: list[str]) -> Non
     expect(walk.flash()).to_contain_text("抽選の申込みを保存しました。")
     walk.step("lottery-entered")
 
+    # Withdrawing the entry asks first (listing the choices); going back keeps it.
+    section.get_by_role("link", name="申込みを取り下げる").click()
+    expect(walk.h1()).to_have_text("申込みを取り下げる")
+    choices = page.get_by_role("heading", name="申込内容").locator("xpath=following-sibling::ol[1]")
+    expect(choices.get_by_role("listitem")).to_have_count(len(wanted))
+    walk.step("withdraw-entry-confirm")
+    page.get_by_role("navigation", name="現在位置").get_by_role("link", name="抽選").click()
+    page.wait_for_url(f"**/{TENANT}/lottery/")
+    expect(section.get_by_role("listitem")).to_have_count(len(wanted))
+
 
 def draw_in_the_worker(stack: JourneyStack, round_id: int) -> None:
     """Time moves forward to the round's draw time; the periodic lottery job, queued
@@ -704,10 +714,12 @@ def test_d_auditor_reviews_lottery_and_access_log(
     walk.step("access-log-found")
 
 
-# --- the decline confirmation page across tenants and groups ---------------------------------
+# --- the lottery's confirmation pages across tenants and groups ---------------------------------
 
 
-def test_decline_page_is_a_404_for_another_tenant_or_group(journey_stack: JourneyStack) -> None:
+def test_confirmation_pages_are_a_404_for_another_tenant_or_group(
+    journey_stack: JourneyStack,
+) -> None:
     app = journey_stack.app
     owner, round_id, group_id = drawn_entry(journey_stack, "辞退確認の会")
     with tenant_session(app, TENANT) as session:
@@ -717,20 +729,24 @@ def test_decline_page_is_a_404_for_another_tenant_or_group(journey_stack: Journe
             )
         ).one()
     path = f"lottery/rounds/{round_id}/wins/{outcome_id}/decline"
+    entry = f"lottery/rounds/{round_id}/withdraw?group={group_id}"
 
     mine = app.test_client()
     login_as(mine, app, "resident", TENANT, owner)
     assert mine.get(f"/{TENANT}/{path}").status_code == 200
+    assert mine.get(f"/{TENANT}/{entry}").status_code == 302  # drawn: nothing to withdraw
 
     other_group, _ = group(app, TENANT)
     theirs = app.test_client()
     login_as(theirs, app, "resident", TENANT, other_group)
     assert theirs.get(f"/{TENANT}/{path}").status_code == 404
+    assert theirs.get(f"/{TENANT}/{entry}").status_code == 404
 
     other_tenant, _ = group(app, "regasu")
     elsewhere = app.test_client()
     login_as(elsewhere, app, "resident", "regasu", other_tenant)
     assert elsewhere.get(f"/regasu/{path}").status_code == 404
+    assert elsewhere.get(f"/regasu/{entry}").status_code == 404
     with tenant_session(app, TENANT) as session:
         outcome = session.get(LotteryOutcome, outcome_id)
         assert outcome is not None and outcome.win_state == "pending"  # nothing changed

@@ -177,17 +177,25 @@ def enter(round_id: int) -> ResponseReturnValue:
     return page, status
 
 
-@bp.post(f"{ROUND}/withdraw")
+@bp.route(f"{ROUND}/withdraw", methods=["GET", "POST"])
 @access(RESIDENT)
 def withdraw(round_id: int) -> ResponseReturnValue:
-    """Withdraw my group's entry."""
+    """Withdraw my group's entry (GET: the confirmation step, listing what is given up)."""
     session = db.session()
     rnd = _round_or_404(round_id)
     group = next(
-        (grp for grp in _my_groups() if grp.id == request.form.get("group", type=int)), None
+        (grp for grp in _my_groups() if grp.id == request.values.get("group", type=int)), None
     )
     if group is None:
         abort(404)
+    if request.method == "GET":
+        entry = entries.entry_of(session, rnd, group.id)
+        if entry is None or entry.withdrawn_at or not entries.takes_entries(rnd, utcnow()):
+            return redirect(url_for(".index"))
+        shown = {sid for choice in entry.choices for sid in choice.slot_ids}
+        return render_template(
+            "lottery/withdraw.html", rnd=rnd, group=group, entry=entry, slot=_slot_labels(shown)
+        )
     try:
         entries.withdraw(session, rnd, group, now=utcnow())
     except entries.EntriesClosed:
