@@ -375,6 +375,11 @@ def decline_second_win(walk: Walk) -> None:
     walk.step("declined")
 
 
+def booking_count(app: Flask) -> int:
+    with tenant_session(app, TENANT) as session:
+        return int(session.scalar(sa.select(sa.func.count()).select_from(Booking)) or 0)
+
+
 def booking_of(app: Flask, group_id: int) -> Booking:
     with tenant_session(app, TENANT) as session:
         (booking,) = session.scalars(sa.select(Booking).where(Booking.group_id == group_id))
@@ -426,15 +431,29 @@ def test_a_sign_up_register_lottery_booking(
     enter_lottery_with_keys(resident, round_id, wanted)
 
     draw_in_the_worker(stack, round_id)
+    before = booking_count(app)
     page = resident.page
     page.reload()
     result = page.get_by_role("listitem").filter(has_text="第1希望：")
     expect(result).to_contain_text("1団体が申込み、あなたは1団体中1番目に抽選されました。")
     expect(result).to_contain_text("当選しました。")
     resident.step("lottery-results")
+
+    # 元気館 needs the purpose: refused, announced and linked to the field; nothing booked.
     result.get_by_label("利用人数").fill("6")
-    result.get_by_label("利用目的").fill("体操の練習")
     result.get_by_role("button", name="当選を確定する").click()
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("link")).to_have_attribute("href", re.compile(r"^#pur-\d+$"))
+    purpose = page.get_by_role("listitem").filter(has_text="第1希望：").get_by_label("利用目的")
+    expect(purpose).to_have_attribute("aria-invalid", "true")
+    expect(
+        page.get_by_role("listitem").filter(has_text="第1希望：").get_by_label("利用人数")
+    ).to_have_value("6")
+    resident.step("lottery-confirm-refused")
+    assert booking_count(app) == before
+
+    purpose.fill("体操の練習")
+    purpose.press("Enter")
     page.wait_for_url(f"**/{TENANT}/lottery/")
     expect(resident.flash()).to_contain_text("当選を確定し、予約しました。")
     resident.step("lottery-confirmed")

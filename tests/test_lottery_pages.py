@@ -58,7 +58,8 @@ def test_resident_enters_sees_result_and_confirms(any_app: Flask) -> None:
         )
     # Confirming happens before the (test) deadline only; the real clock is before it.
     confirm = client.post(
-        f"/{TENANT}/lottery/rounds/{rid}/wins/{won}", data={"action": "confirm", "attendees": 4}
+        f"/{TENANT}/lottery/rounds/{rid}/wins/{won}",
+        data={"action": "confirm", "attendees": 4, "purpose": "体操"},
     )
     assert confirm.status_code == 303
     with tenant_session(any_app, TENANT) as session:

@@ -217,14 +217,17 @@ def confirm_win(
     """Confirm a win (当選確定): it becomes a booking with its fee; the caller commits.
 
     The booking is priced by the booking module's rules (:func:`booking_ops.prepare`);
-    the tenant's first-come rules (horizon, caps) do not apply to a won slot, and the
-    slots stay held throughout: the win's holds become the booking's.
+    the tenant's first-come rules (horizon, caps) do not apply to a won slot, but the
+    number of people and the purpose are checked as for any booking; the slots stay held
+    throughout: the win's holds become the booking's.
     """
     _decidable(rnd, outcome, now)
     group = outcome.group
     data = booking_ops.BookingInput(list(outcome.slot_ids), attendees, purpose)
     draft = booking_ops.prepare(session, runtime, group, data, now=now)
     refusals = [v for v in draft.refusals if v.code != "slot_in_lottery"]
+    # What the group types must still fit the room and the permit (capacity, purpose).
+    refusals += [v for v in draft.rules if v.field in ("attendees", "purpose")]
     if refusals:
         raise booking_ops.BookingRefused(refusals)
     booking = Booking(

@@ -62,6 +62,12 @@ def _my_groups() -> list[Group]:
 @access(RESIDENT)
 def index() -> str:
     """Rounds in progress, my entries in them and my results."""
+    return _index_page()
+
+
+def _index_page(problem: dict[str, Any] | None = None) -> str:
+    """The lottery page; ``problem`` holds a refused confirmation (outcome id, what was
+    typed, messages by field) to show next to that win's fields."""
     session = db.session()
     groups = _my_groups()
     ids = [grp.id for grp in groups]
@@ -82,7 +88,12 @@ def index() -> str:
             shown.update(sid for choice in entry.choices for sid in choice.slot_ids)
         shown.update(sid for outcome in row["outcomes"] for sid in outcome.slot_ids)
     return render_template(
-        "lottery/index.html", rows=rows, groups=groups, now=utcnow(), slot=_slot_labels(shown)
+        "lottery/index.html",
+        rows=rows,
+        groups=groups,
+        now=utcnow(),
+        slot=_slot_labels(shown),
+        problem=problem,
     )
 
 
@@ -226,9 +237,9 @@ def decide(round_id: int, outcome_id: int) -> ResponseReturnValue:
     outcome = _my_outcome(rnd, outcome_id)
     if request.form.get("action") == "decline":
         return redirect(url_for(".decline", round_id=rnd.id, outcome_id=outcome.id)), 303
+    attendees = request.form.get("attendees", type=int) or 1
+    purpose = (request.form.get("purpose") or "")[:200]
     try:
-        attendees = request.form.get("attendees", type=int) or 1
-        purpose = (request.form.get("purpose") or "")[:200]
         results.confirm_win(
             session,
             current_runtime(),
@@ -245,8 +256,13 @@ def decide(round_id: int, outcome_id: int) -> ResponseReturnValue:
         return redirect(url_for(".index")), 303
     except BookingRefused as exc:
         session.rollback()
-        flash(" ".join(v.message(current_locale()) for v in exc.violations), "error")
-        return redirect(url_for(".index")), 303
+        fields: dict[str, list[str]] = {}
+        for v in exc.violations:
+            key = v.field if v.field in ("attendees", "purpose") else "form"
+            fields.setdefault(key, []).append(v.message(current_locale()))
+        typed = {"attendees": request.form.get("attendees", ""), "purpose": purpose}
+        problem = {"outcome": outcome.id, "typed": typed, "fields": fields}
+        return _index_page(problem), 422
     session.commit()
     flash(_("Your win is confirmed and booked. A confirmation mail is on its way."), "success")
     return redirect(url_for(".index")), 303
