@@ -10,12 +10,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask_babel import force_locale
 
 from shisetsu.accounts.models import Account
 from shisetsu.groups.operations import add_months
 from shisetsu.jobs.runner import run_in_app
 from shisetsu.notify.models import OutboxMessage
 from shisetsu.retention.jobs import PURGE_JOB, REQUEST_JOB
+from shisetsu.retention.labels import executor
 from shisetsu.retention.models import DeletionRequest
 from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.auth import PASSWORD, make_staff, sign_in_as
@@ -264,3 +266,15 @@ def test_a_resident_of_one_tenant_cannot_delete_in_another(any_app: Flask) -> No
     response = client.post("/genkikan/account/delete/", data={"password": PASSWORD, "confirm": "y"})
     assert response.status_code in (302, 400)
     assert _status(any_app, "regasu", person.account.id) == "active"
+
+
+def test_who_carried_out_a_purge_is_said_in_words(sqlite_app: Flask) -> None:
+    """The stored (hashed) executor stays as it is; pages and the PDF also say it in words."""
+    with sqlite_app.test_request_context(), force_locale("en"):
+        assert executor("shisetsu.retention.jobs.purge_job") == "The daily retention job"
+        assert executor("cli:operator") == "The command line, by operator"
+        own = "resident #7 (own request) via shisetsu.retention.jobs.request_job"
+        assert executor(own) == "The erasure job, on the request of the person (account #7)"
+        assert executor("something else") == "something else"
+    with sqlite_app.test_request_context(), force_locale("ja"):
+        assert executor("shisetsu.retention.jobs.purge_job") == "保存期間による日次の消去処理"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from shisetsu.retention.models import REQUEST, RETENTION
@@ -52,6 +54,27 @@ def label(mapping: dict[str, Any], key: str) -> str:
     return str(found) if found is not None else key
 
 
+EXECUTORS = {
+    "shisetsu.retention.jobs.purge_job": _l("The daily retention job"),
+    "shisetsu.retention.jobs.request_job": _l("The erasure job"),
+}
+_OWN_REQUEST = re.compile(r"resident #(\d+) \(own request\) via (.+)")
+
+
+def executor(value: str) -> str:
+    """Who carried out a purge, in words; the stored (hashed) value stays as it is."""
+    if value.startswith("cli:"):
+        return gettext("The command line, by %(user)s", user=value[4:])
+    own = _OWN_REQUEST.fullmatch(value)
+    if own:
+        return gettext(
+            "%(job)s, on the request of the person (account #%(id)s)",
+            job=executor(own.group(2)),
+            id=own.group(1),
+        )
+    return label(EXECUTORS, value)
+
+
 def template_helpers() -> dict[str, Any]:
     """What the personal-data templates need to name triggers, counts and items."""
     return {
@@ -59,4 +82,5 @@ def template_helpers() -> dict[str, Any]:
         "trigger_labels": TRIGGER_LABELS,
         "count_labels": COUNT_LABELS,
         "item_labels": ITEM_LABELS,
+        "executor": executor,
     }

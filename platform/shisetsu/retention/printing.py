@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from shisetsu.booking.display import wareki
 from shisetsu.booking.exports import render_pdf
 from shisetsu.retention import chain
-from shisetsu.retention.labels import COUNT_LABELS, ITEM_LABELS, TRIGGER_LABELS, label
+from shisetsu.retention.labels import COUNT_LABELS, ITEM_LABELS, TRIGGER_LABELS, executor, label
 from shisetsu.retention.models import DeletionCertificate
 from shisetsu.tenancy.config import TenantConfig
 
@@ -32,6 +32,7 @@ def certificate_pdf(config: TenantConfig, certificate: DeletionCertificate) -> b
             issued_time=issued_local.strftime("%H:%M"),
             cutoff=wareki(certificate.cutoff) if certificate.cutoff else None,
             trigger=label(TRIGGER_LABELS, certificate.trigger),
+            executor=executor(certificate.executed_by),
             counts=[(label(COUNT_LABELS, k), v) for k, v in certificate.counts.items()],
             items=[label(ITEM_LABELS, item) for item in certificate.items],
             intact=chain.verifies(certificate),
