@@ -10,7 +10,6 @@ slot.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -18,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shisetsu.auth.access import ANY_STAFF, access
-from shisetsu.booking import display, exports, printing
+from shisetsu.booking import exports, printing
 from shisetsu.booking import operations as ops
 from shisetsu.booking.counter import find_groups
 from shisetsu.booking.forms import ConfirmForm, CounterForm, StaffCancelForm, show_violations
@@ -32,6 +31,7 @@ from shisetsu.booking.payments import (
     refund_quote,
 )
 from shisetsu.booking.policy import reductions
+from shisetsu.booking.views import template_helpers
 from shisetsu.exports.forms import daily_export_form
 from shisetsu.extensions import db
 from shisetsu.facilities.operations import list_facilities
@@ -45,9 +45,7 @@ from shisetsu.tenancy.runtime import current_runtime
 bp = Blueprint("booking_manage", __name__, url_prefix="/<tenant>/manage/bookings")
 
 
-@bp.context_processor
-def _helpers() -> dict[str, Any]:
-    return {"d": display, "tenant": g.tenant, "tenant_config": current_runtime().config}
+bp.context_processor(template_helpers)
 
 
 def _day_arg() -> dt.date:

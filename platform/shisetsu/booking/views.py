@@ -42,9 +42,12 @@ from shisetsu.tenancy.runtime import current_runtime
 bp = Blueprint("booking", __name__, url_prefix="/<tenant>")
 
 
-@bp.context_processor
-def _helpers() -> dict[str, Any]:
+def template_helpers() -> dict[str, Any]:
+    """What booking templates (residents' and staff's) use: display helpers, the tenant."""
     return {"d": display, "tenant": g.tenant, "tenant_config": current_runtime().config}
+
+
+bp.context_processor(template_helpers)
 
 
 def _own_or_404(booking_id: int) -> Booking:
