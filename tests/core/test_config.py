@@ -1,0 +1,106 @@
+"""Configuration order (TOML, SHISETSU_* environment, overrides) and the production guards."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from shisetsu import create_app
+from shisetsu.config import DEFAULT_SECRET_KEY, ConfigError
+
+PG_URL = "postgresql+psycopg://shisetsu@127.0.0.1:5432/shisetsu"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start every test from no SHISETSU_* settings, whatever the shell exported."""
+    for name in list(os.environ):
+        if name.startswith("SHISETSU_") or name == "SENTRY_DSN":
+            monkeypatch.delenv(name)
+
+
+def production(tmp_path: Path, **overrides: object) -> dict[str, object]:
+    return {"ENV_NAME": "production", "INSTANCE_PATH": str(tmp_path), **overrides}
+
+
+def test_production_refuses_the_default_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="default secret key") as info:
+        create_app(production(tmp_path, DATABASE_URL=PG_URL))
+    assert "SHISETSU_SECRET_KEY" in str(info.value)
+
+
+def test_production_refuses_the_default_key_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHISETSU_ENV", "production")
+    monkeypatch.setenv("SHISETSU_SECRET_KEY", DEFAULT_SECRET_KEY)
+    monkeypatch.setenv("SHISETSU_DATABASE_URL", PG_URL)
+    with pytest.raises(ConfigError, match="default secret key"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_production_refuses_sqlite(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SQLite"):
+        create_app(production(tmp_path, SECRET_KEY="a-long-random-production-key"))
+
+
+def test_production_starts_with_a_key_and_postgres(tmp_path: Path) -> None:
+    # Building the app does no database work, so no server is needed here.
+    app = create_app(production(tmp_path, SECRET_KEY="a-long-random-key", DATABASE_URL=PG_URL))
+    assert app.config["ENV_NAME"] == "production"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_environment_reaches_app_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHISETSU_REQUEST_LOG", "false")
+    monkeypatch.setenv("SHISETSU_TENANTS_DIR", str(tmp_path / "tenants"))
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["ENV_NAME"] == "development"
+    assert app.config["REQUEST_LOG"] is False  # parsed as JSON, not the string "false"
+    assert app.config["TENANTS_DIR"] == tmp_path / "tenants"
+
+
+def test_overrides_win_over_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHISETSU_TENANTS_DIR", "/from/env")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "TENANTS_DIR": str(tmp_path)})
+    assert app.config["TENANTS_DIR"] == tmp_path
+
+
+def test_relative_tenants_dir_is_under_the_project(tmp_path: Path) -> None:
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["TENANTS_DIR"] == Path(__file__).resolve().parents[2] / "tenants"
+
+
+def test_sqlite_default_lives_in_the_instance_folder(tmp_path: Path) -> None:
+    app = create_app({"ENV_NAME": "testing", "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'platform.db'}"
+    assert app.config["TESTING"] is True
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://root@localhost/shisetsu", "postgresql://u@h/db", "postgres://u@h/db"]
+)
+def test_unsupported_database_url_is_refused(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError, match=r"postgresql\+psycopg://"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": url})
+
+
+def test_unknown_environment_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHISETSU_ENV", "staging")
+    with pytest.raises(ConfigError, match="SHISETSU_ENV"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_sentry_dsn_read_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []  # record instead of initialising the SDK (a process-wide change)
+    monkeypatch.setattr(
+        "shisetsu.app.init_sentry", lambda app: seen.append(app.config["SENTRY_DSN"])
+    )
+    monkeypatch.setenv("SENTRY_DSN", "https://public@sentry.example/1")
+    create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert seen == ["https://public@sentry.example/1"]
+
+
+def test_no_sentry_dsn_by_default(tmp_path: Path) -> None:
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert not app.config.get("SENTRY_DSN")

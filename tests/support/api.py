@@ -1,0 +1,27 @@
+"""Helpers for API tests: bearer headers and the error shape every refusal has."""
+
+from __future__ import annotations
+
+import re
+
+from werkzeug.test import TestResponse
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_error(response: TestResponse, status: int, code: str) -> None:
+    """CONTRACT.md: ``{"error": {"code", "message": {"ja", "en"}}}``, never a stack trace."""
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    message = body["error"]["message"]
+    assert set(message) == {"ja", "en"}
+    assert message["en"] and message["ja"]
+    assert JAPANESE.search(message["ja"]), message["ja"]
+    assert "Traceback" not in response.get_data(as_text=True)

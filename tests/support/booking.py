@@ -1,0 +1,274 @@
+"""Helpers for the booking, fee, payment and export tests (no tests here).
+
+Everything is synthetic (DOMAIN §6). PostgreSQL tests share one database for the run, so
+every booking test module resets bookings, their holds, feeds and booking mail after each
+test (:func:`reset_bookings`), and assertions look only at rows the test made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+import zlib
+import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from shisetsu.accounts.models import Account
+from shisetsu.booking import operations as ops
+from shisetsu.booking.models import Booking, GroupFeed
+from shisetsu.groups.models import APPROVED, Group
+from shisetsu.lottery.models import IN_LOTTERY, LotteryRound
+from shisetsu.notify.models import OutboxMessage
+from shisetsu.slots.calendar import is_holiday_rates
+from shisetsu.slots.models import BOOKING, SlotHold
+from shisetsu.tenancy.binding import tenant_session
+from shisetsu.tenancy.config import TenantConfig, is_closed_by_rule
+from shisetsu.tenancy.runtime import TenantRuntime, current_runtime
+from tests.fixtures.auth import Ref, make_resident
+from tests.support.groups import CATEGORY, make_approved
+from tests.support.slots import room_id
+
+TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
+
+
+def today() -> dt.date:
+    return dt.datetime.now(TOKYO).date()
+
+
+def booking_marks(app: Flask) -> dict[str, int]:
+    """The highest booking id of each tenant now: what a test makes comes after it."""
+    marks = {}
+    for slug in ("regasu", "genkikan"):
+        with tenant_session(app, slug) as session:
+            marks[slug] = int(session.scalar(sa.select(sa.func.max(Booking.id))) or 0)
+    return marks
+
+
+def reset_bookings(app: Flask, marks: dict[str, int] | None = None) -> None:
+    """Delete the bookings made after ``marks`` (all without), their holds, feeds and mail.
+
+    Bookings other modules made (a confirmed lottery win is a booking other rows point
+    at) stay when ``marks`` is given.
+    """
+    for slug in ("regasu", "genkikan"):
+        since = (marks or {}).get(slug, 0)
+        with tenant_session(app, slug) as session:
+            ids = list(session.scalars(sa.select(Booking.id).where(Booking.id > since)))
+            session.execute(
+                sa.delete(SlotHold).where(SlotHold.kind == BOOKING, SlotHold.ref_id.in_(ids))
+            )
+            session.execute(sa.delete(GroupFeed))
+            for booking_id in ids:
+                session.execute(
+                    sa.delete(OutboxMessage).where(
+                        OutboxMessage.idempotency_key.like(f"booking:{booking_id}:%")
+                    )
+                )
+            session.execute(sa.delete(Booking).where(Booking.id.in_(ids)))
+            session.commit()
+
+
+@dataclass(frozen=True)
+class Member:
+    """A resident and the approved group they represent."""
+
+    resident: Ref
+    group_id: int
+    tenant: str
+
+
+def member(app: Flask, tenant: str, *, category: str | None = None, locale: str = "ja") -> Member:
+    """A resident representing an approved group, valid from a month ago for two years."""
+    resident = make_resident(app, tenant, locale=locale)
+    start = today() - dt.timedelta(days=30)
+    group_id = make_approved(
+        app,
+        tenant,
+        resident.id,
+        valid_from=start,
+        valid_until=start + dt.timedelta(days=730),
+        category=category or CATEGORY[tenant],
+        name=f"テスト団体{uuid.uuid4().hex[:6]}",
+    )
+    return Member(resident, group_id, tenant)
+
+
+def make_groups(app: Flask, tenant: str, count: int) -> list[int]:
+    """``count`` approved groups with their own accounts, inserted at once (for races)."""
+    start = today() - dt.timedelta(days=30)
+    ids = []
+    with tenant_session(app, tenant) as session:
+        for _ in range(count):
+            login = f"racer{uuid.uuid4().hex[:10]}"
+            account = Account(login=login, email=f"{login}@example.jp", password_hash="x")
+            session.add(account)
+            session.flush()
+            group = Group(
+                name=f"競走団体{login[-6:]}",
+                category=CATEGORY[tenant],
+                status=APPROVED,
+                account=account,
+                representative_name="新宿 花子",
+                representative_address="東京都新宿区（架空）",
+                contact_name="新宿 太郎",
+                contact_address="東京都新宿区（架空）",
+                contact_email=f"{login}@example.jp",
+                member_count=6,
+                resident_count=4,
+                representative_is_resident=True,
+                representative_is_adult=True,
+                privacy_accepted_at=dt.datetime.now(dt.UTC),
+                valid_from=start,
+                valid_until=start + dt.timedelta(days=730),
+            )
+            session.add(group)
+            session.flush()
+            ids.append(group.id)
+        session.commit()
+    return ids
+
+
+@contextmanager
+def bound(app: Flask, tenant: str) -> Iterator[tuple[Session, TenantRuntime]]:
+    """A tenant session and the tenant's runtime (config and plugins)."""
+    with tenant_session(app, tenant) as session:
+        yield session, current_runtime()
+
+
+def config_of(app: Flask, tenant: str) -> TenantConfig:
+    with bound(app, tenant) as (_session, runtime):
+        return runtime.config
+
+
+def open_day(
+    app: Flask, tenant: str, facility: str, *, after: int = 20, holiday: bool = False
+) -> dt.date:
+    """The first day ``after`` days from today on that no rule closes (weekday or holiday).
+
+    Days in the usage month of a lottery round in progress are skipped: other tests on the
+    shared PostgreSQL database open rounds, and their slots cannot be booked first come.
+    """
+    config = config_of(app, tenant)
+    rules = config.closed_days_for(facility)
+    with tenant_session(app, tenant) as session:
+        months = set(
+            session.scalars(
+                sa.select(LotteryRound.usage_month).where(LotteryRound.state.in_(IN_LOTTERY))
+            )
+        )
+    day = today() + dt.timedelta(days=after)
+    while (
+        is_holiday_rates(day) != holiday
+        or is_closed_by_rule(rules, day)
+        or day.replace(day=1) in months
+    ):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def slot(app: Flask, tenant: str, facility: str, room: str, day: dt.date, code: str) -> str:
+    """The public id of a slot (or full-day set)."""
+    return f"{room_id(app, tenant, facility, room)}-{day:%Y%m%d}-{code}"
+
+
+def book(
+    app: Flask,
+    tenant: str,
+    group_id: int,
+    slot_ids: list[str],
+    *,
+    attendees: int = 10,
+    purpose: str = "練習",
+    now: dt.datetime | None = None,
+    staff_id: int | None = None,
+    **extra: Any,
+) -> int:
+    """Book through the operations layer and commit; returns the booking id."""
+    with bound(app, tenant) as (session, runtime):
+        group = session.get(Group, group_id)
+        assert group is not None
+        data = ops.BookingInput(slot_ids, attendees, purpose, **extra)
+        booking = ops.book(
+            session,
+            runtime,
+            group,
+            data,
+            now=now or dt.datetime.now(dt.UTC),
+            account_id=None if staff_id else group.account_id,
+            staff_id=staff_id,
+        )
+        session.commit()
+        return booking.id
+
+
+def booking_row(app: Flask, tenant: str, booking_id: int) -> dict[str, Any]:
+    with tenant_session(app, tenant) as session:
+        row = session.get(Booking, booking_id)
+        assert row is not None
+        return {c.key: getattr(row, c.key) for c in Booking.__table__.columns}
+
+
+def holds_of(app: Flask, tenant: str, booking_id: int) -> list[str]:
+    with tenant_session(app, tenant) as session:
+        rows = session.scalars(
+            sa.select(SlotHold.slot_code).where(
+                SlotHold.kind == BOOKING, SlotHold.ref_id == booking_id
+            )
+        )
+        return sorted(rows)
+
+
+def booking_mails(app: Flask, tenant: str, booking_id: int) -> list[OutboxMessage]:
+    with tenant_session(app, tenant) as session:
+        rows = list(
+            session.scalars(
+                sa.select(OutboxMessage)
+                .where(OutboxMessage.idempotency_key.like(f"booking:{booking_id}:%"))
+                .order_by(OutboxMessage.id)
+            )
+        )
+        session.expunge_all()
+        return rows
+
+
+def pdf_text_chars(pdf: bytes) -> set[str]:
+    """Characters a PDF's fonts map back to text (from every ToUnicode CMap)."""
+    chars: set[str] = set()
+    for match in re.finditer(rb"stream\r?\n", pdf):
+        try:
+            data = zlib.decompressobj().decompress(pdf[match.end() : match.end() + 500_000])
+        except zlib.error:
+            continue
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
+            for hexa in re.findall(rb"<[0-9a-fA-F]+>\s*<([0-9a-fA-F]+)>", block):
+                chars.add(bytes.fromhex(hexa.decode()).decode("utf-16-be", errors="ignore"))
+        for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
+            for lo, hi, dst in re.findall(
+                rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block
+            ):
+                first = int(dst, 16)
+                for n in range(int(hi, 16) - int(lo, 16) + 1):
+                    chars.add(chr(first + n))
+    return chars
+
+
+def pdf_fonts(pdf: bytes) -> set[str]:
+    """Names of the fonts embedded in a PDF (object streams decompressed)."""
+    blobs = [pdf]
+    for match in re.finditer(rb"stream\r?\n", pdf):
+        try:
+            blobs.append(zlib.decompressobj().decompress(pdf[match.end() : match.end() + 500_000]))
+        except zlib.error:
+            continue
+    names = set()
+    for blob in blobs:
+        names.update(n.decode() for n in re.findall(rb"/FontName\s*/([^\s/<>\[\]]+)", blob))
+    return names
