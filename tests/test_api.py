@@ -12,7 +12,7 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def assert_error(response: TestResponse, status: int, code: str) -> None:
-    """CONTRACT.md: ``{"error": {"code", "message": {"ja", "en"}}}``, never a stack trace."""
+    """``{"error": {"code", "message": {"ja", "en"}}}`` (docs/architecture.md), never a trace."""
     assert response.status_code == status
     assert response.mimetype == "application/json"
     body = response.get_json()
