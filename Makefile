@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements/dev.lock
 UV_VERSION := 0.13.9
 
-.PHONY: run test lint typecheck pytest install lock messages clean
+.PHONY: run test lint typecheck pytest install messages clean
 
 # The lock installs first (every file checked against its hash), then the project itself
 # without resolving anything again.
@@ -43,6 +43,7 @@ pytest:
 ## make lock: resolve pyproject.toml's ranges again into $(LOCK) (versions and hashes).
 ## Pins already in the lock are kept where they still fit; `make lock UPGRADE=--upgrade`
 ## moves every package to the newest version its range allows.
+.PHONY: lock
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet uv==$(UV_VERSION)
