@@ -3,13 +3,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Exact versions with hashes of every runtime and dev dependency; `make lock` rewrites it.
+LOCK := requirements/dev.lock
+UV_VERSION := 0.13.9
 
 .PHONY: run test lint typecheck pytest install messages clean
 
-$(STAMP): pyproject.toml
+# The lock installs first (every file checked against its hash), then the project itself
+# without resolving anything again.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -33,6 +39,16 @@ typecheck:
 
 pytest:
 	$(BIN)/pytest -q
+
+## make lock: resolve pyproject.toml's ranges again into $(LOCK) (versions and hashes).
+## Pins already in the lock are kept where they still fit; `make lock UPGRADE=--upgrade`
+## moves every package to the newest version its range allows.
+.PHONY: lock
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --quiet $(UPGRADE) -o $(LOCK)
 
 ## make messages: re-extract strings and update both catalogues
 messages:

@@ -1,4 +1,4 @@
-"""Benchmark the lottery engine: draw and verify time, peak memory (issue 5).
+"""Benchmark the lottery engine: draw and verify time, peak memory.
 
     .venv/bin/python bench/lottery.py [--policy rank_order|history_weighted]
                                       [--entries 100000] [--choices 5] [--slots 20000]

@@ -40,7 +40,7 @@ def localized(message: LazyString | str) -> dict[str, str]:
 def error_body(
     status: int, code: str | None = None, message: LazyString | None = None
 ) -> dict[str, Any]:
-    """The CONTRACT.md error document for ``status``."""
+    """The API error document for ``status`` (docs/architecture.md, The API contract)."""
     default_code, default_message = _MESSAGES.get(status, _MESSAGES[500])
     text = localized(message or default_message)
     return {"error": {"code": code or default_code, "message": text}}

@@ -1,6 +1,6 @@
 """Who may book what, and when the fee is due [sample values unless tenant.toml says verified].
 
-Rules (DOMAIN §5): a booking horizon by group category (resident groups may book earlier),
+Rules (docs/domain.md): a booking horizon by group category (resident groups may book earlier),
 a cap on bookings per group per month, a cap on unpaid bookings, the room's capacity, a
 purpose, and a use date inside the group's registration. Every broken rule is reported,
 so the applicant sees all reasons at once.

@@ -1,4 +1,4 @@
-"""Genkikan registered-group eligibility [ordinance 第20条第1項, DOMAIN §2].
+"""Genkikan registered-group eligibility [ordinance 第20条第1項; docs/domain.md].
 
 A registered group has at least ``min_members`` members (5), more than half of them
 ward residents (過半数: 3 of 5 or 4 of 6; exactly half is not enough), and a

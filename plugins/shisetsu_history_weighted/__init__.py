@@ -1,4 +1,4 @@
-"""The ``history_weighted`` lottery policy (DOMAIN §4, issue 5).
+"""The ``history_weighted`` lottery policy (docs/domain.md, The lottery calendar).
 
 Like ``rank_order`` — rank by rank, per-group win cap, sets won whole — but a group that
 lost in the last ``lookback_rounds`` rounds draws with more weight: ``w = min(1 + losses

@@ -1,7 +1,7 @@
-"""The ``lottery_calendar`` plugin: when each month's lottery round runs (DOMAIN §4).
+"""The ``lottery_calendar`` plugin: when each month's lottery round runs (docs/domain.md).
 
-Every date is a ``tenant.toml`` parameter. The defaults are the sample calendar of DOMAIN
-§4: the round for usage month M+2 opens on the 1st of M at 09:00, applications are taken
+Every date is a ``tenant.toml`` parameter. The defaults are the sample calendar of
+docs/domain.md: the round for usage month M+2 opens on the 1st of M at 09:00, applications are taken
 until the 10th 23:59, the draw is on the 11th at 10:00, wins must be confirmed by the 20th
 23:59 and every free slot opens first come on the 21st at 09:00 (later for the categories
 in ``first_come_delay_days``). Who may enter: ``allowed_categories`` (empty: all) and

@@ -1,4 +1,4 @@
-"""The ``rank_order`` lottery policy, the default (DOMAIN §4, issue 5).
+"""The ``rank_order`` lottery policy, the default (docs/domain.md).
 
 All 1st choices are drawn first, then all 2nd choices, and so on; a contested slot goes
 to one of its entrants picked uniformly at random from the round's seed; a group wins at

@@ -1,4 +1,4 @@
-"""Regasu registered-group eligibility [regasu-shinjuku.or.jp, DOMAIN §2].
+"""Regasu registered-group eligibility [regasu-shinjuku.or.jp; docs/domain.md].
 
 A group may be a single person, but its representative must be 18 or older (declared
 online, checked against ID at the counter); one person may not represent two groups in

@@ -1,4 +1,4 @@
-"""The bookings API (CONTRACT.md): 201 shape, 409 slot_taken, 422 violations, GET mine.
+"""The bookings API (docs/architecture.md): 201 shape, 409 slot_taken, 422 violations, GET mine.
 
 Residents sign in through ``POST /tokens`` and send the bearer token; another tenant's or
 another group's booking is a 404; staff tokens and anonymous calls are refused.

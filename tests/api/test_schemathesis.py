@@ -1,6 +1,6 @@
 """Every operation in the OpenAPI document, fuzzed with schemathesis (SQLite).
 
-The schema is read from the running app, so each endpoint later issues add is covered here
+The schema is read from the running app, so each endpoint added later is covered here
 without touching this file. ``call_and_validate`` runs schemathesis' default checks: no 5xx,
 documented status codes and content types, bodies and headers matching their schemas, and
 invalid input (negative mode) refused with a 4xx.
@@ -23,9 +23,10 @@ MAX_EXAMPLES = 25
 TENANTS = ("regasu", "genkikan")
 
 
-# CONTRACT.md answers a business-rule refusal of well-formed input (a period that is too
-# long, a slot already taken) with 422 or 409, which no schema can express. Everything else
-# schemathesis expects of valid input stays: a 400 here means the spec and the parser disagree.
+# The API (docs/architecture.md) answers a business-rule refusal of well-formed input (a
+# period that is too long, a slot already taken) with 422 or 409, which no schema can
+# express. Everything else schemathesis expects of valid input stays: a 400 here means the
+# spec and the parser disagree.
 CONFIG = schemathesis.Config.from_dict(
     {
         "checks": {

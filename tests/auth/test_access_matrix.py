@@ -127,7 +127,7 @@ def test_role_by_route(app: Flask, who: str) -> None:
     assert checked >= 5
 
 
-# What the issue and DOMAIN.md prescribe for the routes that matter most.
+# What docs/domain.md (Users and roles) prescribes for the routes that matter most.
 DESIGNED = {
     "staff.home": {"staff:responsible", "staff:handler", "staff:counter"},
     "staff.staff_list": {"staff:responsible"},

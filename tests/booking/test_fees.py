@@ -2,7 +2,7 @@
 
 No database: the tenants' own plugin managers answer for frozen facts, with weekday,
 weekend, national-holiday and year-end dates. Regasu's 歴史博物館 講堂 and hourly
-sports-ground rates are the verified ones of DOMAIN §3.
+sports-ground rates are the verified ones (docs/domain.md, Fees and reductions).
 """
 
 from __future__ import annotations

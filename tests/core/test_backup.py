@@ -1,4 +1,4 @@
-"""Issue 6 item 7: encrypted per-tenant backups; restoring one tenant leaves the others alone."""
+"""Encrypted per-tenant backups; restoring one tenant leaves the others alone."""
 
 from __future__ import annotations
 

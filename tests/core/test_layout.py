@@ -1,7 +1,7 @@
 """``platform/`` is a source root, never a package: the stdlib ``platform`` must win.
 
 SQLAlchemy, Flask's CLI, sentry-sdk and ``uuid`` import ``platform``; a package of that name
-on the path would break them before the app even starts (DESIGN §1).
+on the path would break them before the app even starts (docs/architecture.md, Layout).
 """
 
 import platform

@@ -1,4 +1,4 @@
-"""Applying to register a group (仮登録) through the form, on both databases (DOMAIN §2).
+"""Applying to register a group (仮登録) through the form, on both databases (docs/domain.md).
 
 The eligibility boundary table runs through HTTP: every violation the tenant's plugins
 report is on the page at once, next to its field and in the error summary, in the

@@ -1,4 +1,4 @@
-"""Group eligibility rules of the two built-in tenants, at their boundaries (DOMAIN §2)."""
+"""Group eligibility rules of the two built-in tenants, at their boundaries (docs/domain.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 3's walk in Chromium: sign up → apply → staff approve (with TOTP) → group registered.
+"""Registration in Chromium: sign up → apply → staff approve (with TOTP) → group registered.
 
 The app runs with CSRF protection on, so every form is posted as a browser posts it (with
 its hidden token). Fields are found by their label or role where that is unambiguous, so

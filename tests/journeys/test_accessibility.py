@@ -1,8 +1,8 @@
 """axe-core on every page that exists today, in Japanese and English, on desktop and phone.
 
-Issue 7 item 2 (and issue 6's last proof): JIS X 8341-3:2016 is WCAG 2.1 AA. axe runs the
+The target is JIS X 8341-3:2016, which is WCAG 2.1 AA. axe runs the
 WCAG 2.0/2.1 A+AA and best-practice rules on each page, and these pages must have no
-violation at all (the issue asks for none serious or critical; they have none of any
+violation at all (the target asks for none serious or critical; they have none of any
 impact). The walks go through the pages as people reach them, through the real forms:
 anonymous visitors (portal, both operators, rooms, availability, sign-in, sign-up and
 reset with their error summaries, token and 404 pages), a resident (my page, password,

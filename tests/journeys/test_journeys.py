@@ -1,4 +1,4 @@
-"""Issue 7's whole journeys in Chromium on PostgreSQL, Redis and a real rq worker.
+"""Four whole journeys in Chromium on PostgreSQL, Redis and a real rq worker.
 
 (a) a resident picks 元気館, signs up (the verification mail goes through the outbox, the
 worker's relay and a real SMTP server), applies for group registration; staff approve with

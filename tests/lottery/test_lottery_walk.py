@@ -1,4 +1,4 @@
-"""Issue 5's walk in Chromium: enter the lottery → (time moves forward) → result → confirm.
+"""The lottery walk in Chromium: enter the lottery → (time moves forward) → result → confirm.
 
 A resident of an approved 元気館 group signs in through the real form (CSRF on), opens the
 lottery page and enters three ranked choices in the open round. The test then moves time

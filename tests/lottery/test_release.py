@@ -1,4 +1,4 @@
-"""Issue 5: unconfirmed wins are released after the confirm deadline, idempotently.
+"""Unconfirmed lottery wins are released after the confirm deadline, idempotently.
 
 A drawn round with a pending win: the periodic lottery step run after the deadline marks
 the win released and frees its slot hold; running it again changes nothing. A win

@@ -1,4 +1,4 @@
-"""Retention purge (issue 6 §5): the daily job erases groups and accounts past the period,
+"""Retention purge: the daily job erases groups and accounts past the period,
 leaves no trace of the person in any text column of the tenant schema, keeps bookings
 anonymised, issues one hash-chained certificate whose counts match, and does nothing more
 when run again. On both databases.

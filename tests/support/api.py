@@ -14,7 +14,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def assert_error(response: TestResponse, status: int, code: str) -> None:
-    """CONTRACT.md: ``{"error": {"code", "message": {"ja", "en"}}}``, never a stack trace."""
+    """``{"error": {"code", "message": {"ja", "en"}}}`` (docs/architecture.md), never a trace."""
     assert response.status_code == status
     assert response.mimetype == "application/json"
     body = response.get_json()

@@ -1,6 +1,6 @@
 """Helpers for the booking, fee, payment and export tests (no tests here).
 
-Everything is synthetic (DOMAIN §6). PostgreSQL tests share one database for the run, so
+Everything is synthetic (dummy data only). PostgreSQL tests share one database for the run, so
 every booking test module resets bookings, their holds, feeds and booking mail after each
 test (:func:`reset_bookings`), and assertions look only at rows the test made.
 """

@@ -1,4 +1,4 @@
-"""Chromium over the ward console (issue 6 §3 proof): an auditor signs in with a password
+"""Chromium over the ward console: an auditor signs in with a password
 and a TOTP code through the real sign-in pages, opens the console home and every console
 page it links for every operator (found by following the links), and axe finds nothing
 serious or critical on any of them. The usage page is also checked at 390×844, where the

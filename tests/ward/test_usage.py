@@ -1,4 +1,4 @@
-"""The ward's usage figures and staff roster (issue 6 §3), on both databases.
+"""The ward's usage figures and staff roster, on both databases.
 
 The figures are checked on a dataset built for the test in Genkikan (June and July 2047,
 far from every other test's dates; PostgreSQL shares one database for the whole run, so

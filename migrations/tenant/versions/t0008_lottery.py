@@ -1,4 +1,4 @@
-"""Lottery rounds, entries, choices and outcomes (issue 5).
+"""Lottery rounds, entries, choices and outcomes.
 
 Revision ID: t0008
 Revises: t0007

@@ -1,4 +1,4 @@
-"""Exports: the handover ledger (管理簿) and archives awaiting their one download (issue 6).
+"""Exports: the handover ledger (管理簿) and archives awaiting their one download.
 
 Revision ID: t0009
 Revises: t0008

@@ -1,5 +1,5 @@
 """Retention: deletion certificates (append-only, hash-chained), purge tombstones and
-residents' deletion requests (issue 6 §5).
+residents' deletion requests (see docs/domain.md, Retention).
 
 On SQLite, triggers refuse UPDATE and DELETE of certificates; on PostgreSQL the same is
 done with grants (``shisetsu.audit.grants.restrict_tenant_role``, run after every tenant

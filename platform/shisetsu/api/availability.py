@@ -94,7 +94,7 @@ class AvailabilitySchema(Schema):
 
 
 def slot_dict(st: SlotState) -> dict[str, Any]:
-    """API shape of one slot (CONTRACT.md: id, room, date, start, end, state)."""
+    """API shape of one slot (stable: id, room, date, start, end, state; docs/architecture.md)."""
     slot = st.slot
     return {
         "id": slot.id,

@@ -1,4 +1,4 @@
-"""Tenant API: my bookings, and booking slots (CONTRACT.md).
+"""Tenant API: my bookings, and booking slots (docs/architecture.md, The API contract).
 
 ``POST /bookings`` answers 201 with ``{"id", "slots", "fee": {"total", "items"}, …}``; a
 slot someone else holds is a 409 ``slot_taken`` (naming the slots); a rule refusal is a

@@ -17,7 +17,7 @@ def restrict_tenant_role(conn: sa.Connection, schema: str, role: str) -> None:
     qs, qr = quote(schema), quote(role)
     conn.exec_driver_sql(f"REVOKE UPDATE, DELETE, TRUNCATE ON {qs}.access_log FROM {qr}")
     conn.exec_driver_sql(f"REVOKE INSERT, DELETE, TRUNCATE ON {qs}.access_log_head FROM {qr}")
-    # Deletion certificates (消去証明) are append-only too (retention, issue 6 §5).
+    # Deletion certificates (消去証明) are append-only too (docs/domain.md, Retention).
     conn.exec_driver_sql(f"REVOKE UPDATE, DELETE, TRUNCATE ON {qs}.deletion_certificates FROM {qr}")
 
 

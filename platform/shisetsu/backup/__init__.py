@@ -1,1 +1,1 @@
-"""Encrypted per-tenant backups (issue 6 item 7): ``shisetsu backup`` / ``shisetsu restore``."""
+"""Encrypted per-tenant backups: ``shisetsu backup`` / ``shisetsu restore``."""

@@ -2,7 +2,7 @@
 the permit, and the daily processing list (日別処理状況リスト) as a page, CSV and PDF.
 
 Every staff role may use these pages (``ANY_STAFF``): bookings and payments are the
-counter's work (DOMAIN §1). Counter booking applies the same rules as online booking; a
+counter's work (docs/domain.md). Counter booking applies the same rules as online booking; a
 rule may be overridden only with a recorded reason, and never a closed, past or lottery
 slot.
 """

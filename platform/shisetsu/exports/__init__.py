@@ -2,7 +2,7 @@
 
 :mod:`.content` builds each kind of document (groups, bookings, daily list; CSV or PDF);
 :mod:`.operations` encrypts it, writes the ``export_ledger`` row (date, handler, content,
-record count: the ward's 管理簿, DOMAIN §6) and the access-log EXPORT entry in the same
+record count: the ward's 管理簿, see docs/domain.md) and the access-log EXPORT entry in the same
 transaction; :mod:`.reveal` carries the password to the page that shows it once;
 :mod:`.views` (managers) and :mod:`.ward_views` (auditors) are the pages.
 """

@@ -1,6 +1,6 @@
 """Staff pages at ``/<tenant>/manage/groups``: the review queue, all groups, 本登録.
 
-Who may do what (DOMAIN §1, §6):
+Who may do what (docs/domain.md, Users and roles):
 
 * 取扱責任者 and 取扱者 (``OPERATIONS``) review: they see the personal items, record the
   document check, approve and reject.

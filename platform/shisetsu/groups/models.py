@@ -1,7 +1,7 @@
 """Registered groups (tenant schema).
 
-Only the personal items the ward approved for this system are stored [DOMAIN §2, seed
-000]: the representative's name, address and phones, and the contact person's name,
+Only the personal items the ward approved for this system are stored (docs/domain.md,
+Registered groups): the representative's name, address and phones, and the contact person's name,
 address, phones and e-mail. Members are counted, never named; the representative's age
 is a declaration (18+), never a birth date.
 

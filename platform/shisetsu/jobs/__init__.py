@@ -1,4 +1,4 @@
-"""Background jobs: rq on Redis, or in-process when no Redis is configured (DESIGN §5).
+"""Background jobs: rq on Redis, or in-process when no Redis is configured.
 
 Calling a job::
 

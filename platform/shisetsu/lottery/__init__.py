@@ -1,4 +1,4 @@
-"""The monthly lottery (抽選): a deterministic, verifiable draw (DOMAIN §4, issue 5).
+"""The monthly lottery (抽選): a deterministic, verifiable draw (docs/domain.md).
 
 ``engine`` is the pure core — standard library only, so the ward can download that one
 file and re-run any published draw with a plain Python ≥ 3.11 (``python engine.py

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class RoundSchedule:
-    """When a round that opens in ``month`` runs, and who may enter it (DOMAIN §4).
+    """When a round that opens in ``month`` runs, and who may enter it (docs/domain.md).
 
     ``usage_month`` is the first day of the month whose slots are drawn (e.g. M+2);
     ``closes_at`` is the end of the application window (exclusive); wins not confirmed by

@@ -1,4 +1,4 @@
-"""Mail through a transactional outbox (DESIGN §5).
+"""Mail through a transactional outbox (docs/architecture.md, Jobs, the outbox and cron).
 
 Write the mail in the same transaction as the change it reports::
 

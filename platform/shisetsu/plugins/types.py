@@ -35,7 +35,7 @@ class Violation:
 
 @dataclass(frozen=True)
 class GroupFacts:
-    """What eligibility rules may look at for a registered group (DOMAIN §2).
+    """What eligibility rules may look at for a registered group (docs/domain.md).
 
     Only counts and declarations: member names and birth dates are never recorded.
     ``representative_is_adult`` is the representative's declaration of being 18 or

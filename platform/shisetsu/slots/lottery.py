@@ -1,4 +1,4 @@
-"""The hook through which the lottery (issue 5) marks slots as ``lottery`` (抽選).
+"""The hook through which the lottery marks slots as ``lottery`` (抽選).
 
 Availability asks :func:`lottery_slots` once per call for the slot ids that an open
 lottery round covers; those slots, when otherwise free, show as ``lottery``. Until lottery

@@ -1,6 +1,6 @@
 """Slot generation and states: what each slot of a room is on a day, for many at once.
 
-States are those of CONTRACT.md: ``free``, ``taken`` (booked, won in a lottery …),
+States are the API's (docs/architecture.md): ``free``, ``taken`` (booked, won in a lottery …),
 ``closed`` (closed day, ad-hoc closure, or already started), ``lottery`` (an open
 lottery round covers it) and ``hold`` (official hold, 公用予約). Availability over any
 range costs one query for holds, one for closures and one lottery call.

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 SLUG_PATTERN = r"^[a-z][a-z0-9_]{1,30}$"
-"""Tenant slugs become schema and role names (DESIGN §3), hence the narrow alphabet."""
+"""Tenant slugs become schema and role names (docs/architecture.md), hence the narrow alphabet."""
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
@@ -270,7 +270,7 @@ class PluginSpec(_Model):
 
 
 class Retention(_Model):
-    """How long personal data is kept (§6 deletion duty)."""
+    """How long personal data is kept (the ward's deletion duty, docs/domain.md)."""
 
     personal_data_months_after_expiry: int = Field(default=12, ge=0)
 

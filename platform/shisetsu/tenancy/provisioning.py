@@ -167,7 +167,7 @@ def _migrate_postgres_schema(app: Flask, conn: sa.Connection, schema: str, role:
     conn.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {qs} TO {qr}")
     # The tenant role never needs to rewrite migration history.
     conn.exec_driver_sql(f"REVOKE {TENANT_DML} ON {qs}.alembic_version FROM {qr}")
-    restrict_tenant_role(conn, schema, role)  # the access log is append-only (issue 6)
+    restrict_tenant_role(conn, schema, role)  # the access log is append-only
     app_user = sa.make_url(app.config["DATABASE_URL"]).username
     if app_user and app_user != conn.engine.url.username:
         conn.exec_driver_sql(f"GRANT {qr} TO {quote(app_user)}")
@@ -183,7 +183,7 @@ def _grant_platform(app: Flask, conn: sa.Connection) -> None:
     conn.exec_driver_sql(f"GRANT {TENANT_DML} ON ALL TABLES IN SCHEMA platform TO {who}")
     conn.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA platform TO {who}")
     conn.exec_driver_sql(f"REVOKE {TENANT_DML} ON platform.alembic_version FROM {who}")
-    restrict_platform_role(conn, app_user)  # the access log is append-only (issue 6)
+    restrict_platform_role(conn, app_user)  # the access log is append-only
 
 
 def _create_sqlite(app: Flask, slug: str, config: TenantConfig, path: Path) -> CreatedTenant:

@@ -24,7 +24,7 @@ from shisetsu.ward.web import app_object
 
 bp = Blueprint("ward", __name__, url_prefix="/ward")
 
-# Per-tenant audit pages later issues add (endpoint, label); linked once they exist.
+# Per-tenant audit pages (endpoint, label); each is linked once its endpoint exists.
 TENANT_PAGES = (
     ("ward.usage", _l("Usage")),
     ("ward_lottery.ward_rounds", _l("Lottery fairness")),
