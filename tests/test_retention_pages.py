@@ -13,7 +13,7 @@ from flask import Flask
 from flask_babel import force_locale
 
 from shisetsu.accounts.models import Account
-from shisetsu.groups.operations import add_months
+from shisetsu.dates import add_months_clamped as add_months
 from shisetsu.jobs.runner import run_in_app
 from shisetsu.notify.models import OutboxMessage
 from shisetsu.retention.jobs import PURGE_JOB, REQUEST_JOB

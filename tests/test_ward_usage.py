@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 
 from shisetsu.accounts.models import Staff
 from shisetsu.booking.models import CANCELLED, CONFIRMED, Booking
+from shisetsu.db import utcnow
 from shisetsu.facilities.models import Room
 from shisetsu.groups.models import APPROVED
 from shisetsu.lottery.engine import LOST, WON
@@ -34,7 +35,6 @@ from shisetsu.lottery.models import (
 from shisetsu.slots.grid import shift_month
 from shisetsu.slots.models import BOOKING, OFFICIAL, Closure, SlotHold
 from shisetsu.tenancy.binding import tenant_session
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 from shisetsu.ward import roster as roster_ops
 from shisetsu.ward.usage import Cell, TenantUsage, tenant_usage

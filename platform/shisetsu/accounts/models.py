@@ -12,8 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shisetsu.db import Base
-from shisetsu.tenancy.models import utcnow
+from shisetsu.db import Base, utcnow
 
 STAFF_ROLES = ("responsible", "handler", "counter")
 

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from shisetsu.accounts.models import Staff
 from shisetsu.audit.models import AccessLog, Finding
 from shisetsu.audit.operations import EXPORT, LOGIN_FAILURE, PERSONAL_DATA_ACTIONS
-from shisetsu.tenancy.models import utcnow
+from shisetsu.db import utcnow
 
 PERSONNEL = ("staff", "auditor")
 RULES = ("bulk_view", "off_hours", "export", "login_failures", "dormant", "removed")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from shisetsu.accounts.models import Staff
 from shisetsu.audit.models import Incident
 from shisetsu.audit.operations import INCIDENT, record
-from shisetsu.auth.signin_flow import local_time
+from shisetsu.dates import local_time
 from shisetsu.extensions import db
 from shisetsu.i18n import current_locale
 from shisetsu.notify import compose, queue_mail

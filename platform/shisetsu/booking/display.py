@@ -60,11 +60,6 @@ def local_date(moment: dt.datetime, config: TenantConfig) -> dt.date:
     return dates.local_day(moment, config.timezone)
 
 
-def local_time(moment: dt.datetime, config: TenantConfig, locale: str = "en") -> str:
-    """``2026-01-25 14:05`` (or ``2026年1月25日(日) 14:05`` for ``ja``) in the tenant's zone."""
-    return dates.format_day_time(moment, locale, config.timezone)
-
-
 @dataclass(frozen=True)
 class SlotLine:
     """One booked slot as text: name and local times."""

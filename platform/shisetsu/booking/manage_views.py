@@ -32,14 +32,15 @@ from shisetsu.booking.payments import (
 )
 from shisetsu.booking.policy import reductions
 from shisetsu.booking.views import template_helpers
+from shisetsu.dates import local_today
+from shisetsu.db import utcnow
 from shisetsu.exports.forms import daily_export_form
 from shisetsu.extensions import db
 from shisetsu.facilities.operations import list_facilities
 from shisetsu.groups.models import Group
-from shisetsu.groups.operations import can_book, local_today
+from shisetsu.groups.operations import can_book
 from shisetsu.i18n import current_locale
 from shisetsu.slots.holds import SlotTaken
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("booking_manage", __name__, url_prefix="/<tenant>/manage/bookings")

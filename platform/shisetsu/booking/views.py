@@ -31,12 +31,13 @@ from shisetsu.booking.payments import (
     lock_booking,
     refund_quote,
 )
+from shisetsu.dates import local_today
+from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.groups.models import Group
-from shisetsu.groups.operations import active_groups_of, groups_of, local_today
+from shisetsu.groups.operations import active_groups_of, groups_of
 from shisetsu.i18n import current_locale
 from shisetsu.slots.holds import SlotTaken
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("booking", __name__, url_prefix="/<tenant>")

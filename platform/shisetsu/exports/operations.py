@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from shisetsu import audit
 from shisetsu.accounts.models import Staff
+from shisetsu.db import utcnow
 from shisetsu.exports.models import ExportLedger, PendingDownload
-from shisetsu.tenancy.models import utcnow
 
 # Format → (label, file extension); CSV encodings match booking.exports.ENCODINGS.
 FORMATS = {

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from shisetsu import audit
 from shisetsu.accounts.models import Account
+from shisetsu.db import utcnow
 from shisetsu.groups.models import Group
 from shisetsu.notify import compose, queue_mail
 from shisetsu.notify.models import OutboxMessage
@@ -30,7 +31,6 @@ from shisetsu.retention.models import (
     DeletionCertificate,
     DeletionRequest,
 )
-from shisetsu.tenancy.models import utcnow
 
 CLOSING = "closing"
 MAIL_WAIT = timedelta(days=3)

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from shisetsu import audit
 from shisetsu.auth.personnel import PersonnelError, new_person, normalise_login, reset_sign_in
-from shisetsu.tenancy.models import Tenant, utcnow
+from shisetsu.db import utcnow
+from shisetsu.tenancy.models import Tenant
 from shisetsu.ward.models import Auditor
 
 
