@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shisetsu.accounts.models import Staff
 from shisetsu.booking.models import CANCELLED, CONFIRMED, Booking
 from shisetsu.db import utcnow
 from shisetsu.facilities.models import Room
@@ -32,6 +31,7 @@ from shisetsu.lottery.models import (
     LotteryOutcome,
     LotteryRound,
 )
+from shisetsu.people.models import Staff
 from shisetsu.slots.grid import shift_month
 from shisetsu.slots.models import BOOKING, OFFICIAL, Closure, SlotHold
 from shisetsu.tenancy.binding import tenant_session

@@ -15,9 +15,9 @@ import pluggy
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from shisetsu.accounts.models import Account
 from shisetsu.dates import add_months_clamped, local_today
 from shisetsu.groups.models import ACTIVE_STATUSES, APPROVED, PENDING, WITHDRAWN, Group
+from shisetsu.people.models import Account
 from shisetsu.plugins import GroupFacts, Violation, eligibility_violations
 from shisetsu.tenancy.config import Registration, TenantConfig
 

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from flask import Flask
 
 from shisetsu import dates
-from shisetsu.accounts.models import Account
 from shisetsu.dates import local_today
 from shisetsu.db import utcnow
 from shisetsu.demo.accounts import _config_path, _resident_category, _seed_resident
 from shisetsu.groups.models import Group
 from shisetsu.lottery import entries, rounds
 from shisetsu.lottery.models import OPEN
+from shisetsu.people.models import Account
 from shisetsu.slots.operations import LOTTERY, slot_states
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.runtime import runtime_for

@@ -25,7 +25,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shisetsu import audit
-from shisetsu.accounts.models import Account, AccountToken, ApiToken
 from shisetsu.booking.models import ACTIVE as ACTIVE_BOOKINGS
 from shisetsu.booking.models import Booking, GroupFeed
 from shisetsu.dates import add_months_clamped
@@ -33,6 +32,7 @@ from shisetsu.db import utcnow
 from shisetsu.groups.models import ACTIVE_STATUSES, EXPIRED, REJECTED, WITHDRAWN, Group
 from shisetsu.lottery.models import LotteryEntry
 from shisetsu.notify.models import OutboxMessage
+from shisetsu.people.models import Account, AccountToken, ApiToken
 from shisetsu.retention import chain
 from shisetsu.retention.models import RETENTION, DeletionCertificate, PurgedRecord
 from shisetsu.slots.models import SlotHold

@@ -18,11 +18,11 @@ from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from shisetsu import audit
-from shisetsu.accounts.models import Account
 from shisetsu.db import utcnow
 from shisetsu.groups.models import Group
 from shisetsu.notify import compose, queue_mail
 from shisetsu.notify.models import OutboxMessage
+from shisetsu.people.models import Account
 from shisetsu.retention import operations as ops
 from shisetsu.retention.models import (
     DONE,
