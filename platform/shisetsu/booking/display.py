@@ -45,11 +45,6 @@ def yen(amount: int, locale: str = "ja") -> str:
     return f"{sign}{abs(amount):,}円"
 
 
-def wareki(day: dt.date, *, weekday: bool = False) -> str:
-    """``令和8年2月1日`` (元年 for the first year), optionally with ``(日)``."""
-    return dates.format_wareki(day, weekday=weekday)
-
-
 def long_date(day: dt.date, locale: str) -> str:
     """``2026年2月1日(日)`` or ``2026-02-01 (Sun)``."""
     return dates.format_day(day, locale)

@@ -40,6 +40,7 @@ from shisetsu.facilities.operations import list_facilities
 from shisetsu.groups.models import Group
 from shisetsu.groups.operations import can_book
 from shisetsu.i18n import current_locale
+from shisetsu.printing import pdf_response
 from shisetsu.slots.holds import SlotTaken
 from shisetsu.tenancy.runtime import current_runtime
 
@@ -256,7 +257,7 @@ def permit(booking_id: int) -> Response:
     if booking.status not in ACTIVE:
         abort(404)
     body = printing.permit_pdf(current_runtime().config, g.tenant, booking)
-    return printing.pdf_response(body, f"permit-{booking.number}.pdf")
+    return pdf_response(body, f"permit-{booking.number}.pdf")
 
 
 @bp.get("/daily")
