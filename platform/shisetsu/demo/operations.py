@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from shisetsu.demo.accounts import demo_password, seed_auditor, seed_tenant_accounts
-from shisetsu.tenancy import provisioning
+from shisetsu.provisioning import operations as provisioning
 
 DEMO_TENANTS = ("regasu", "genkikan")
 
