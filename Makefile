@@ -45,4 +45,4 @@ messages:
 	rm messages.pot
 
 clean:
-	rm -rf $(VENV) instance .mypy_cache .ruff_cache .pytest_cache node_modules
+	rm -rf $(VENV) instance .mypy_cache .ruff_cache .pytest_cache .import_linter_cache node_modules
