@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements/dev.lock
 UV_VERSION := 0.13.9
 
-.PHONY: run test lint typecheck pytest install messages clean
+.PHONY: run test lint layers typecheck pytest install messages clean
 
 # The lock installs first (every file checked against its hash), then the project itself
 # without resolving anything again.
@@ -27,12 +27,16 @@ run: install
 	$(BIN)/shisetsu demo seed
 	$(BIN)/shisetsu run --host 127.0.0.1 --port 5000
 
-## make test: ruff, mypy, pytest (PostgreSQL/Redis/Chromium suites when reachable)
+## make test: ruff, the import-layer contracts, mypy, pytest (PostgreSQL/Redis/Chromium suites when reachable)
 test: install lint typecheck pytest
 
-lint:
+lint: layers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## make layers: packages import only downwards, domains never import consoles (.importlinter)
+layers:
+	$(BIN)/lint-imports
 
 typecheck:
 	$(BIN)/mypy
@@ -57,4 +61,4 @@ messages:
 	rm messages.pot
 
 clean:
-	rm -rf $(VENV) instance .mypy_cache .ruff_cache .pytest_cache node_modules
+	rm -rf $(VENV) instance .mypy_cache .ruff_cache .pytest_cache .import_linter_cache node_modules

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
+from shisetsu.dates import first_of_month_after
 from shisetsu.groups.models import Group
 from shisetsu.lottery import entries, rounds
 from shisetsu.lottery.jobs import advance
@@ -57,7 +58,7 @@ def open_round(app: Flask, tenant: str, **rules: Any) -> int:
     """Open a round for a usage month of its own on the test calendar; returns its id."""
     with tenant_session(app, tenant) as session:
         runtime = current_runtime()
-        month = rounds.add_months(today_in_tokyo(), next(_MONTHS))
+        month = first_of_month_after(today_in_tokyo(), next(_MONTHS))
         base = rounds.schedule_for(runtime, today_in_tokyo())
         assert base is not None
         schedule = dataclasses.replace(

@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from shisetsu import audit
 from shisetsu.auth.access import ANY_STAFF, OPERATIONS, access, permits
+from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.groups import review
 from shisetsu.groups.forms import ConfirmForm, RejectForm, VerifyForm
@@ -35,7 +36,6 @@ from shisetsu.groups.labels import (
 from shisetsu.groups.models import PENDING, STATUSES, Group
 from shisetsu.groups.operations import GroupStateError, Ineligible
 from shisetsu.plugins import Violation
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("groups_manage", __name__, url_prefix="/<tenant>/manage/groups")
