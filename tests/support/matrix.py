@@ -1,0 +1,207 @@
+"""A small world for the route matrices (no tests here): one of each kind of user at one
+tenant, a group with a booking, a lottery round, and a concrete path for every rule.
+
+The matrices enumerate ``app.url_map``; a rule whose path has a parameter no entry of
+:meth:`World.values` fills fails with the parameter's name instead of being skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+
+from shisetsu.auth.access import PUBLIC
+from shisetsu.db import Base, PlatformBase
+from shisetsu.extensions import db
+from shisetsu.tenancy.binding import tenant_session
+from shisetsu.ward.operations import create_auditor
+from tests.fixtures.auth import login_as, make_staff, sign_in_as, unique
+from tests.support.booking import book, member, open_day, slot
+from tests.support.lottery import open_round
+from tests.support.slots import room_id
+
+TENANT = "genkikan"
+STAFF_ROLES = ("responsible", "handler", "counter")
+# An id that exists nowhere: the route's own refusal (404) is not what a matrix checks.
+NOWHERE = 987654
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+API = "/api/"
+
+
+@dataclass
+class World:
+    """The people and records the matrices' paths point at."""
+
+    app: Flask
+    resident: Any
+    group_id: int
+    booking_id: int
+    room_id: int
+    round_id: int
+    staff: dict[str, Any]
+    auditor: Any
+    clients: dict[str, FlaskClient] = field(default_factory=dict)
+
+    def values(self) -> dict[str, object]:
+        """A value for every path parameter the URL map uses."""
+        return {
+            "tenant": TENANT,
+            "slug": TENANT,
+            "booking_id": self.booking_id,
+            "group_id": self.group_id,
+            "room_id": self.room_id,
+            "round_id": self.round_id,
+            "staff_id": self.staff["counter"].id,
+            "outcome_id": NOWHERE,
+            "hold_id": NOWHERE,
+            "closure_id": NOWHERE,
+            "finding_id": NOWHERE,
+            "incident_id": NOWHERE,
+            "certificate_id": NOWHERE,
+            "ledger_id": NOWHERE,
+            "action": "close",
+            "token": "no-such-token",
+            "slot_id": "no-such-slot",
+            "code": "en",
+            "filename": "css/site.css",
+        }
+
+    def path(self, rule: Rule, **extra: object) -> str:
+        """The rule's path with this world's values (fails on a parameter it lacks)."""
+        values = {**self.values(), **extra}
+        missing = sorted(set(rule.arguments) - set(values))
+        assert not missing, f"{rule.rule}: no value for {missing} in World.values()"
+        built = rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)
+        assert built is not None, rule.rule
+        return built[1]
+
+    def client(self, who: str) -> FlaskClient:
+        """A client signed in as ``who`` (resident, auditor or a staff role), made once."""
+        if who not in self.clients:
+            client = self.app.test_client()
+            if who == "resident":
+                sign_in_as(client, self.app, self.resident)
+            elif who == "auditor":
+                login_as(client, self.app, "auditor", "", self.auditor)
+            elif who != "anonymous":
+                sign_in_as(client, self.app, self.staff[who])
+            self.clients[who] = client
+        return self.clients[who]
+
+
+def make_world(app: Flask) -> World:
+    """Everyone and everything the matrices need, at TENANT."""
+    m = member(app, TENANT)
+    day = open_day(app, TENANT, "genkikan", after=20)
+    booking_id = book(
+        app, TENANT, m.group_id, [slot(app, TENANT, "genkikan", "kitchen", day, "am")]
+    )
+    with app.app_context():
+        auditor, _ = create_auditor(db.session(), login=unique("auditor"), display_name="監査")
+        db.session.commit()
+        db.session.refresh(auditor)
+        db.session.expunge(auditor)
+    return World(
+        app=app,
+        resident=m.resident,
+        group_id=m.group_id,
+        booking_id=booking_id,
+        room_id=room_id(app, TENANT, "genkikan", "meeting-a"),
+        round_id=open_round(app, TENANT),
+        staff={role: make_staff(app, TENANT, role) for role in STAFF_ROLES},
+        auditor=auditor,
+    )
+
+
+def principal_for(app: Flask, rule: Rule) -> str:
+    """Who uses the route: a kind (and the most senior role) it admits, else by its area."""
+    access = set(app.view_functions[rule.endpoint].access) - {PUBLIC}
+    if "resident" in access:
+        return "resident"
+    if "auditor" in access:
+        return "auditor"
+    for role in STAFF_ROLES:
+        if f"staff:{role}" in access:
+            return role
+    # Public routes (sign-in, sign-out, enrolment): someone already signed in there.
+    if rule.rule.startswith("/ward"):
+        return "auditor"
+    if rule.rule.startswith("/<tenant>/manage"):
+        return "responsible"
+    return "resident"
+
+
+def snapshot(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table: the platform's and each tenant's."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    with app.app_context():
+        for table in PlatformBase.metadata.sorted_tables:
+            rows[f"platform.{table.name}"] = sorted(
+                map(tuple, db.session.execute(sa.select(table)).all()), key=repr
+            )
+    for slug in ("regasu", "genkikan"):
+        with tenant_session(app, slug) as session:
+            for table in Base.metadata.sorted_tables:
+                rows[f"{slug}.{table.name}"] = sorted(
+                    map(tuple, session.execute(sa.select(table)).all()), key=repr
+                )
+    return rows
+
+
+def changed_tables(before: dict[str, list[Any]], after: dict[str, list[Any]]) -> list[str]:
+    return sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+
+
+class FormFields(HTMLParser):
+    """The fields of a POST form for one action: what a person filling it in would send."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action = action
+        self.inside = False
+        self.select: str | None = None
+        self.data: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            posts = a.get("method", "get").lower() == "post"
+            self.inside = posts and a.get("action", "") in ("", self.action)
+        if not self.inside:
+            return
+        if tag == "option" and self.select and self.select not in self.data:
+            self.data[self.select] = a.get("value", "")
+        if "name" not in a:
+            return
+        kind = a.get("type", "text")
+        if tag == "input" and kind not in ("submit", "button", "file"):
+            if kind in ("radio", "checkbox") and a["name"] in self.data:
+                return  # the first choice of a group
+            self.data[a["name"]] = a.get("value") or ("on" if kind == "checkbox" else "1")
+        elif tag == "textarea":
+            self.data[a["name"]] = "テスト"
+        elif tag == "select":
+            self.select = a["name"]
+        elif tag == "button" and a.get("value"):
+            self.data.setdefault(a["name"], a["value"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+
+
+def form_data(html: str, action: str) -> dict[str, str]:
+    """The values the page's form for ``action`` would send, without its CSRF token."""
+    parser = FormFields(action)
+    parser.feed(html)
+    return {k: v for k, v in parser.data.items() if not k.endswith("csrf_token")}
