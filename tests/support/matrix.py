@@ -44,6 +44,7 @@ class World:
     booking_id: int
     room_id: int
     round_id: int
+    free_slot: str
     staff: dict[str, Any]
     auditor: Any
     clients: dict[str, FlaskClient] = field(default_factory=dict)
@@ -67,7 +68,7 @@ class World:
             "ledger_id": NOWHERE,
             "action": "close",
             "token": "no-such-token",
-            "slot_id": "no-such-slot",
+            "slot_id": self.free_slot,
             "code": "en",
             "filename": "css/site.css",
         }
@@ -114,6 +115,7 @@ def make_world(app: Flask) -> World:
         booking_id=booking_id,
         room_id=room_id(app, TENANT, "genkikan", "meeting-a"),
         round_id=open_round(app, TENANT),
+        free_slot=slot(app, TENANT, "genkikan", "kitchen", day, "pm"),
         staff={role: make_staff(app, TENANT, role) for role in STAFF_ROLES},
         auditor=auditor,
     )
