@@ -123,9 +123,10 @@ def test_every_page_of_every_role_answers_with_its_heading(app: Flask) -> None:
     opened = 0
     for rule in get_rules(app):
         path = world.path(rule)
-        for who in PRINCIPALS:
-            if not admitted(app, rule, who):
-                continue
+        people = [who for who in PRINCIPALS if admitted(app, rule, who)]
+        if rule.endpoint in NOT_PAGES:
+            people = people[:1]  # a file is the same for everyone (PDFs take seconds)
+        for who in people:
             got = answer(world, who, path)
             status, mimetype, title = got.split(" ", 2)
             if rule.endpoint in NOT_PAGES:
