@@ -49,7 +49,7 @@ def refusals_by_csrf(app: Flask) -> list[str]:
     refused: list[str] = []
 
     def record(exc: CSRFError):  # type: ignore[no-untyped-def]
-        refused.append(f"{request.method} {request.path}")
+        refused.append(f"{request.method} {request.full_path.rstrip('?')}")
         return handle_http_exception(exc)
 
     app.register_error_handler(CSRFError, record)

@@ -34,10 +34,10 @@ NOT_PAGES = {
     "booking_manage.daily_csv": (302, "text/html", "a download from the daily list's form"),
     "booking_manage.daily_pdf": (302, "text/html", "a download from the daily list's form"),
     "lottery.verifier": (200, "text/x-python", "the engine as a script"),
+    "lottery.bundle": (200, "application/json", "the verification bundle of a drawn round"),
     "portal.favicon": (204, "text/html", "no icon"),
     "portal.healthz": (200, "application/json", "the health check"),
     "portal.switch_language": (302, "text/html", "sets the language and goes back"),
-    "booking.book": (302, "text/html", "opened from a slot (?slot=…); checked with one below"),
     "groups.renew": (302, "text/html", "renewal opens only near the end of a registration"),
     "staff.enrol": (302, "text/html", "only in the middle of a staff sign-in"),
     "staff.verify": (302, "text/html", "only in the middle of a staff sign-in"),
@@ -49,21 +49,14 @@ NEEDS_A_RECORD = {
     "accounts.reset": "a reset token from a mail (tests/accounts)",
     "accounts.verify": "a verification token from a mail (tests/accounts)",
     "booking.feed": "a calendar feed token (tests/booking)",
-    "lottery.bundle": "a drawn round (tests/lottery)",
-    "lottery.decline": "a won lottery choice (tests/lottery)",
-    "lottery.withdraw": "an entry in the round (tests/lottery)",
     "audit.finding": "an access-log finding (tests/audit)",
-    "audit.incident": "a reported incident (tests/audit)",
     "ward_audit.finding": "an access-log finding (tests/audit)",
-    "ward_audit.incident": "a reported incident (tests/audit)",
     "exports.download": "an export's download token (tests/exports)",
     "exports.made": "an export in the ledger (tests/exports)",
     "retention_manage.certificate": "a deletion certificate (tests/retention)",
     "retention_manage.certificate_pdf_view": "a deletion certificate (tests/retention)",
     "ward_privacy.certificate": "a deletion certificate (tests/retention)",
     "ward_privacy.certificate_pdf_view": "a deletion certificate (tests/retention)",
-    "slots_manage.remove_closure": "a closure (tests/slots)",
-    "slots_manage.remove_hold": "an official hold (tests/slots)",
 }
 # Sign-in pages send whoever is already signed in there to their console.
 SIGNED_IN_ELSEWHERE = {"staff.login": set(STAFF_ROLES), "ward.login": {"auditor"}}
@@ -145,13 +138,3 @@ def test_every_page_of_every_role_answers_with_its_heading(app: Flask) -> None:
             opened += 1
     assert problems == []
     assert opened > 150  # every role's pages, not a handful
-
-
-def test_pages_opened_from_a_slot(app: Flask) -> None:
-    """The booking forms need the slot they book: with one they are pages like the rest."""
-    world = make_world(app)
-    slot = world.free_slot
-    assert answer(world, "resident", f"/genkikan/book?slot={slot}") == "200 text/html '施設の予約'"
-    counter = f"/genkikan/manage/bookings/counter/{world.group_id}?slot={slot}"
-    got = answer(world, "counter", counter)
-    assert re.fullmatch(r"200 text/html 'テスト団体\w+の予約を受け付ける'", got), got

@@ -7,6 +7,7 @@ The matrices enumerate ``app.url_map``; a rule whose path has a parameter no ent
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -16,14 +17,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
+from shisetsu.audit.models import Incident
 from shisetsu.auth.access import PUBLIC
 from shisetsu.db import Base, PlatformBase
 from shisetsu.extensions import db
+from shisetsu.facilities.models import Room
+from shisetsu.lottery import results, rounds
+from shisetsu.lottery.models import PENDING, LotteryOutcome, LotteryRound
+from shisetsu.slots.models import OFFICIAL, Closure, SlotHold
 from shisetsu.tenancy.binding import tenant_session
+from shisetsu.tenancy.models import utcnow
+from shisetsu.tenancy.runtime import current_runtime
 from shisetsu.ward.operations import create_auditor
 from tests.fixtures.auth import login_as, make_staff, sign_in_as, unique
 from tests.support.booking import book, member, open_day, slot
-from tests.support.lottery import open_round
+from tests.support.lottery import CLOSE, DRAW, enter, lottery_slot_ids, open_round
 from tests.support.slots import room_id
 
 TENANT = "genkikan"
@@ -43,7 +51,12 @@ class World:
     group_id: int
     booking_id: int
     room_id: int
-    round_id: int
+    hold_id: int
+    closure_id: int
+    incident_id: int
+    open_round_id: int
+    drawn_round_id: int
+    won_outcome_id: int
     free_slot: str
     staff: dict[str, Any]
     auditor: Any
@@ -57,13 +70,13 @@ class World:
             "booking_id": self.booking_id,
             "group_id": self.group_id,
             "room_id": self.room_id,
-            "round_id": self.round_id,
+            "round_id": self.open_round_id,
             "staff_id": self.staff["counter"].id,
-            "outcome_id": NOWHERE,
-            "hold_id": NOWHERE,
-            "closure_id": NOWHERE,
+            "outcome_id": self.won_outcome_id,
+            "hold_id": self.hold_id,
+            "closure_id": self.closure_id,
             "finding_id": NOWHERE,
-            "incident_id": NOWHERE,
+            "incident_id": self.incident_id,
             "certificate_id": NOWHERE,
             "ledger_id": NOWHERE,
             "action": "close",
@@ -73,12 +86,26 @@ class World:
             "filename": "css/site.css",
         }
 
-    def path(self, rule: Rule, **extra: object) -> str:
+    def for_endpoint(self, endpoint: str) -> dict[str, object]:
+        """Values (and query arguments) one route needs beyond :meth:`values`."""
+        drawn = {"round_id": self.drawn_round_id}
+        return {
+            "lottery.bundle": drawn,
+            "lottery.decide": drawn,
+            "lottery.decline": drawn,
+            "lottery.withdraw": {"group": self.group_id},
+            "booking.book": {"slot": self.free_slot},
+            "booking_manage.counter_book": {"slot": self.free_slot},
+        }.get(endpoint, {})
+
+    def path(self, rule: Rule) -> str:
         """The rule's path with this world's values (fails on a parameter it lacks)."""
-        values = {**self.values(), **extra}
+        values = {**self.values(), **self.for_endpoint(rule.endpoint)}
         missing = sorted(set(rule.arguments) - set(values))
         assert not missing, f"{rule.rule}: no value for {missing} in World.values()"
-        built = rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)
+        query = set(self.for_endpoint(rule.endpoint)) - set(rule.arguments)
+        wanted = {k: v for k, v in values.items() if k in rule.arguments or k in query}
+        built = rule.build(wanted, append_unknown=True)
         assert built is not None, rule.rule
         return built[1]
 
@@ -108,17 +135,70 @@ def make_world(app: Flask) -> World:
         db.session.commit()
         db.session.refresh(auditor)
         db.session.expunge(auditor)
+    staff = {role: make_staff(app, TENANT, role) for role in STAFF_ROLES}
+    room = room_id(app, TENANT, "genkikan", "meeting-a")
+    hold_id, closure_id, incident_id = console_records(app, room, day, staff["counter"])
+    open_id, drawn_id, outcome_id = lottery_rounds(app, m.group_id)
     return World(
         app=app,
         resident=m.resident,
         group_id=m.group_id,
         booking_id=booking_id,
-        room_id=room_id(app, TENANT, "genkikan", "meeting-a"),
-        round_id=open_round(app, TENANT),
+        room_id=room,
+        hold_id=hold_id,
+        closure_id=closure_id,
+        incident_id=incident_id,
+        open_round_id=open_id,
+        drawn_round_id=drawn_id,
+        won_outcome_id=outcome_id,
         free_slot=slot(app, TENANT, "genkikan", "kitchen", day, "pm"),
-        staff={role: make_staff(app, TENANT, role) for role in STAFF_ROLES},
+        staff=staff,
         auditor=auditor,
     )
+
+
+def console_records(app: Flask, room: int, day: dt.date, staff: Any) -> tuple[int, int, int]:
+    """An official hold and a closure of ``room``, and an incident report; their ids."""
+    later = day + dt.timedelta(days=7)
+    with tenant_session(app, TENANT) as session:
+        facility_id = session.get_one(Room, room).facility_id
+        hold = SlotHold(room_id=room, date=day, slot_code="night", kind=OFFICIAL)
+        closure = Closure(
+            facility_id=facility_id,
+            room_id=room,
+            start_date=later,
+            end_date=later,
+            reason_ja="点検",
+        )
+        incident = Incident(
+            summary="誤送信",
+            occurred_at=utcnow(),
+            data_affected="氏名",
+            reported_by_id=staff.id,
+            reported_by_label=staff.login,
+        )
+        session.add_all([hold, closure, incident])
+        session.commit()
+        return hold.id, closure.id, incident.id
+
+
+def lottery_rounds(app: Flask, group_id: int) -> tuple[int, int, int]:
+    """A round taking entries with the group's entry, and a drawn one the group won."""
+    taking, drawn = open_round(app, TENANT), open_round(app, TENANT)
+    enter(app, TENANT, taking, group_id, [lottery_slot_ids(app, TENANT, taking, 1)])
+    enter(app, TENANT, drawn, group_id, [lottery_slot_ids(app, TENANT, drawn, 1)])
+    with tenant_session(app, TENANT) as session:
+        rnd = session.get_one(LotteryRound, drawn)
+        rounds.close_round(session, rnd, now=CLOSE)
+        results.draw_round(session, current_runtime(), rnd, now=DRAW)
+        session.commit()
+        won = session.scalar(
+            sa.select(LotteryOutcome.id).where(
+                LotteryOutcome.round_id == drawn, LotteryOutcome.win_state == PENDING
+            )
+        )
+        assert won is not None
+        return taking, drawn, won
 
 
 def principal_for(app: Flask, rule: Rule) -> str:
