@@ -31,6 +31,8 @@ NOT_PAGES = {
     "booking.booking_ics": (200, "text/calendar", "a booking as an iCalendar file"),
     "booking.permit": (200, "application/pdf", "the permit as a PDF"),
     "booking_manage.permit": (200, "application/pdf", "the permit as a PDF"),
+    "retention_manage.certificate_pdf_view": (200, "application/pdf", "a certificate as a PDF"),
+    "ward_privacy.certificate_pdf_view": (200, "application/pdf", "a certificate as a PDF"),
     "booking_manage.daily_csv": (302, "text/html", "a download from the daily list's form"),
     "booking_manage.daily_pdf": (302, "text/html", "a download from the daily list's form"),
     "lottery.verifier": (200, "text/x-python", "the engine as a script"),
@@ -51,12 +53,8 @@ NEEDS_A_RECORD = {
     "booking.feed": "a calendar feed token (tests/booking)",
     "audit.finding": "an access-log finding (tests/audit)",
     "ward_audit.finding": "an access-log finding (tests/audit)",
-    "exports.download": "an export's download token (tests/exports)",
-    "exports.made": "an export in the ledger (tests/exports)",
-    "retention_manage.certificate": "a deletion certificate (tests/retention)",
-    "retention_manage.certificate_pdf_view": "a deletion certificate (tests/retention)",
-    "ward_privacy.certificate": "a deletion certificate (tests/retention)",
-    "ward_privacy.certificate_pdf_view": "a deletion certificate (tests/retention)",
+    "exports.download": "an archive, downloaded once by the handler who made it (tests/exports)",
+    "exports.made": "an archive's password, shown once to who made it (tests/exports)",
 }
 # Sign-in pages send whoever is already signed in there to their console.
 SIGNED_IN_ELSEWHERE = {"staff.login": set(STAFF_ROLES), "ward.login": {"auditor"}}

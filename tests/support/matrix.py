@@ -22,8 +22,11 @@ from shisetsu.auth.access import PUBLIC
 from shisetsu.db import Base, PlatformBase
 from shisetsu.extensions import db
 from shisetsu.facilities.models import Room
+from shisetsu.groups.operations import add_months
+from shisetsu.jobs.runner import run_in_app
 from shisetsu.lottery import results, rounds
 from shisetsu.lottery.models import PENDING, LotteryOutcome, LotteryRound
+from shisetsu.retention.jobs import PURGE_JOB
 from shisetsu.slots.models import OFFICIAL, Closure, SlotHold
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.models import utcnow
@@ -31,7 +34,9 @@ from shisetsu.tenancy.runtime import current_runtime
 from shisetsu.ward.operations import create_auditor
 from tests.fixtures.auth import login_as, make_staff, sign_in_as, unique
 from tests.support.booking import book, member, open_day, slot
+from tests.support.groups import today_in_tokyo
 from tests.support.lottery import CLOSE, DRAW, enter, lottery_slot_ids, open_round
+from tests.support.retention import certificates, synthetic
 from tests.support.slots import room_id
 
 TENANT = "genkikan"
@@ -57,6 +62,7 @@ class World:
     open_round_id: int
     drawn_round_id: int
     won_outcome_id: int
+    certificate_id: int
     free_slot: str
     staff: dict[str, Any]
     auditor: Any
@@ -77,7 +83,7 @@ class World:
             "closure_id": self.closure_id,
             "finding_id": NOWHERE,
             "incident_id": self.incident_id,
-            "certificate_id": NOWHERE,
+            "certificate_id": self.certificate_id,
             "ledger_id": NOWHERE,
             "action": "close",
             "token": "no-such-token",
@@ -151,6 +157,7 @@ def make_world(app: Flask) -> World:
         open_round_id=open_id,
         drawn_round_id=drawn_id,
         won_outcome_id=outcome_id,
+        certificate_id=deletion_certificate(app),
         free_slot=slot(app, TENANT, "genkikan", "kitchen", day, "pm"),
         staff=staff,
         auditor=auditor,
@@ -180,6 +187,13 @@ def console_records(app: Flask, room: int, day: dt.date, staff: Any) -> tuple[in
         session.add_all([hold, closure, incident])
         session.commit()
         return hold.id, closure.id, incident.id
+
+
+def deletion_certificate(app: Flask) -> int:
+    """The certificate of the daily purge of a person whose group ended 13 months ago."""
+    synthetic(app, TENANT, ended=add_months(today_in_tokyo(), -13))
+    assert run_in_app(app, TENANT, PURGE_JOB)["certificate"]
+    return int(certificates(app, TENANT)[-1]["id"])
 
 
 def lottery_rounds(app: Flask, group_id: int) -> tuple[int, int, int]:
