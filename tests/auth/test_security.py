@@ -250,14 +250,18 @@ def test_session_cookie_flags(any_app: Flask) -> None:
 
 @pytest.mark.postgres
 def test_accounts_of_another_tenant_are_permission_denied(pg_app: Flask) -> None:
-    create_account(pg_app, "genkikan")
+    theirs = create_account(pg_app, "genkikan")
+    ours = create_account(pg_app, "regasu")
     for table in ("accounts", "account_tokens", "api_tokens"):
         with tenant_session(pg_app, "regasu") as session:
             with pytest.raises(sa.exc.ProgrammingError) as info:
                 session.execute(sa.text(f"SELECT * FROM tenant_genkikan.{table}"))
             assert isinstance(info.value.orig, psycopg.errors.InsufficientPrivilege)
+    # The unqualified name is the bound tenant's own table: ours is there, theirs is not.
+    logins = sa.text("SELECT login FROM accounts WHERE login IN (:ours, :theirs)")
     with tenant_session(pg_app, "regasu") as session:
-        assert session.scalar(sa.text("SELECT count(*) FROM accounts")) is not None
+        found = session.scalars(logins, {"ours": ours.login, "theirs": theirs.login}).all()
+    assert found == [ours.login]
 
 
 def test_reset_link_from_one_operator_is_unknown_at_the_other(any_app: Flask) -> None:

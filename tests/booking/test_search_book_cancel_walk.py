@@ -9,6 +9,7 @@ on a phone, where nothing may scroll sideways. Screenshots: tests/artifacts/book
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -137,13 +138,17 @@ def test_staff_booking_pages(
     page.locator("main button[type=submit]").click()
     page.wait_for_url("**/manage/")
 
-    for path, name in (
-        (f"bookings/?date={day.isoformat()}", "staff-day"),
-        ("bookings/counter?q=テスト", "staff-counter"),
-        (f"bookings/counter/{m.group_id}?slot={target}", "staff-counter-book"),
-        (f"bookings/{booking_id}", "staff-detail"),
-        (f"bookings/{booking_id}/cancel", "staff-cancel"),
-        ("bookings/daily", "staff-daily"),
+    number = f"{booking_id:06d}"
+    for path, name, title in (
+        (f"bookings/?date={day.isoformat()}", "staff-day", r"Bookings of the day: .+"),
+        ("bookings/counter?q=テスト", "staff-counter", r"Counter booking"),
+        (f"bookings/counter/{m.group_id}?slot={target}", "staff-counter-book", r"Book for .+"),
+        (f"bookings/{booking_id}", "staff-detail", rf"Booking \S*{number}\S*"),
+        (f"bookings/{booking_id}/cancel", "staff-cancel", rf"Cancel booking \S*{number}\S*"),
+        ("bookings/daily", "staff-daily", r"Daily processing list: .+"),
     ):
-        page.goto(live_server.url_for(f"/{TENANT}/manage/{path}"))
+        response = page.goto(live_server.url_for(f"/{TENANT}/manage/{path}"))
+        assert response is not None and response.status == 200, (path, response and response.status)
+        heading = page.locator("main h1").inner_text().strip()
+        assert re.fullmatch(title, heading), (path, heading)
         check(page, name)

@@ -5,6 +5,7 @@ eligibility; isolation between tenants."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -49,8 +50,16 @@ def test_resident_enters_sees_result_and_confirms(any_app: Flask) -> None:
 
     step(any_app, TENANT, CLOSE)
     step(any_app, TENANT, DRAW)
+    client.set_cookie("lang", "en")
     home = text(client.get(f"/{TENANT}/lottery/"))
-    assert "1 of 1" in home or "1番" in home or "drawn" in home
+    client.delete_cookie("lang")
+    # Alone on every slot, the group wins its first two choices; Genkikan caps wins at two.
+    results = re.findall(r"<li>(Choice \d: [^（<]+?)\s*（", home)
+    assert results == [
+        "Choice 1: 1 groups entered; you were drawn 1 of 1. Won.",
+        "Choice 2: 1 groups entered; you were drawn 1 of 1. Won.",
+        "Choice 3: not drawn — your group had already won the most choices allowed.",
+    ]
     with tenant_session(any_app, TENANT) as session:
         won = session.scalar(
             sa.select(LotteryOutcome.id).where(
