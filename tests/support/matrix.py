@@ -19,10 +19,10 @@ from werkzeug.routing import Rule
 
 from shisetsu.audit.models import Incident
 from shisetsu.auth.access import PUBLIC
+from shisetsu.dates import add_months_clamped
 from shisetsu.db import Base, PlatformBase
 from shisetsu.extensions import db
 from shisetsu.facilities.models import Room
-from shisetsu.groups.operations import add_months
 from shisetsu.jobs.runner import run_in_app
 from shisetsu.lottery import results, rounds
 from shisetsu.lottery.models import PENDING, LotteryOutcome, LotteryRound
@@ -191,7 +191,7 @@ def console_records(app: Flask, room: int, day: dt.date, staff: Any) -> tuple[in
 
 def deletion_certificate(app: Flask) -> int:
     """The certificate of the daily purge of a person whose group ended 13 months ago."""
-    synthetic(app, TENANT, ended=add_months(today_in_tokyo(), -13))
+    synthetic(app, TENANT, ended=add_months_clamped(today_in_tokyo(), -13))
     assert run_in_app(app, TENANT, PURGE_JOB)["certificate"]
     return int(certificates(app, TENANT)[-1]["id"])
 
