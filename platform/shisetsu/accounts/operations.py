@@ -27,20 +27,28 @@ from shisetsu.auth.lockout import Attempt, Outcome, authenticate
 from shisetsu.auth.passwords import hash_password, password_problems, verify_password
 from shisetsu.auth.principals import RESIDENT, is_usable
 from shisetsu.auth.tokens import token_digest
+from shisetsu.refusals import Refusal
 
 VERIFY, RESET = "verify", "reset"
 Link = Callable[[str], str]
 
 
-class SignupRefused(Exception):
+class SignupRefused(Refusal):
     """The login id or email cannot be used (taken here, in either column)."""
 
+    code = "signup_refused"
 
-class PasswordRefused(Exception):
+    def __init__(self, login: str) -> None:
+        super().__init__(message=login)
+
+
+class PasswordRefused(Refusal):
     """A new password breaks the rules, or the current password was wrong."""
 
+    code = "password_refused"
+
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(", ".join(problems))
+        super().__init__(message=", ".join(problems))
         self.problems = problems
 
 
@@ -53,7 +61,7 @@ class TokenState(enum.Enum):
     EXPIRED = "expired"
 
 
-class TokenProblem(Exception):
+class TokenProblem(Refusal):
     """A mailed token that cannot be used (unknown, used or expired)."""
 
     def __init__(self, state: TokenState) -> None:

@@ -19,15 +19,17 @@ from marshmallow import Schema, fields, validate
 
 from shisetsu.api.schemas import LocalizedTextSchema
 from shisetsu.api.tokens import BEARER
+from shisetsu.attempts import attempt
 from shisetsu.auth.access import RESIDENT, access
 from shisetsu.booking import operations as ops
 from shisetsu.booking.models import Booking
-from shisetsu.booking.operations import BookingInput, BookingRefused
+from shisetsu.booking.operations import BookingInput
 from shisetsu.errors import error_body
 from shisetsu.extensions import db
 from shisetsu.groups.models import Group
 from shisetsu.groups.operations import active_groups_of, local_today
 from shisetsu.plugins import Violation
+from shisetsu.refusals import Refusal
 from shisetsu.slots.holds import SlotTaken
 from shisetsu.slots.ids import MAX_ROOM_ID, format_slot_id
 from shisetsu.tenancy.models import utcnow
@@ -239,20 +241,17 @@ def create_booking(body: dict[str, Any]) -> Any:
     group = _group(body)
     if isinstance(group, Response):
         return group
-    session = db.session()
     data = BookingInput(body["slots"], body["attendees"], body.get("purpose") or "")
-    try:
-        booking = ops.book(
-            session, current_runtime(), group, data, now=utcnow(), account_id=current_user.id
+    booked = attempt(
+        lambda: ops.book(
+            db.session(), current_runtime(), group, data, now=utcnow(), account_id=current_user.id
         )
-    except SlotTaken as taken:
-        session.rollback()
-        return _taken(taken.slot_ids)
-    except BookingRefused as refused:
-        session.rollback()
-        return _refused(refused.violations)
-    session.commit()
-    response = jsonify(booking_dict(booking))
+    )
+    if isinstance(booked, SlotTaken):
+        return _taken(booked.slot_ids)
+    if isinstance(booked, Refusal):
+        return _refused(booked.violations)
+    response = jsonify(booking_dict(booked))
     response.status_code = 201
     return response
 

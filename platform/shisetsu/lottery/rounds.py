@@ -42,6 +42,7 @@ from shisetsu.lottery.models import (
     LotteryRound,
 )
 from shisetsu.lottery.schedule import RoundSchedule
+from shisetsu.refusals import Refusal
 from shisetsu.slots.calendar import days
 from shisetsu.slots.holds import release_slots
 from shisetsu.slots.models import LOTTERY_WIN
@@ -50,8 +51,13 @@ from shisetsu.tenancy.config import TenantConfig
 from shisetsu.tenancy.runtime import TenantRuntime, current_runtime
 
 
-class RoundStateError(Exception):
+class RoundStateError(Refusal):
     """The round is not in a state that allows this step (e.g. drawing an open round)."""
+
+    code = "round_state"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message=message)
 
 
 def month_end(month: dt.date) -> dt.date:
