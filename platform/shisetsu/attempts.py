@@ -27,18 +27,23 @@ def attempt(
     operation: Callable[[], T],
     *,
     done: str | Callable[[T], str] | None = None,
-    refused: str | Callable[[Refusal], str] | None = None,
+    refused: str | Callable[[Refusal], str | None] | None = None,
     session: Session | None = None,
 ) -> T | Refusal:
     """Call ``operation``; on a :class:`Refusal` roll back, flash ``refused`` and return it,
-    else commit, flash ``done`` and return what the operation returned."""
+    else commit, flash ``done`` and return what the operation returned.
+
+    ``refused`` may be a function of the refusal; when it gives None nothing is flashed
+    (the caller shows the refusal on its page).
+    """
     session = session if session is not None else db.session()
     try:
         result = operation()
     except Refusal as refusal:
         session.rollback()
-        if refused is not None:
-            flash(refused(refusal) if callable(refused) else refused, "error")
+        message = refused(refusal) if callable(refused) else refused
+        if message is not None:
+            flash(message, "error")
         return refusal
     session.commit()
     if done is not None:
