@@ -29,8 +29,9 @@ sys.path[:0] = [str(ROOT / "platform"), str(ROOT / "plugins")]
 from flask import Flask  # noqa: E402
 
 from shisetsu import create_app  # noqa: E402
+from shisetsu.dates import month_bounds  # noqa: E402
 from shisetsu.facilities.models import Room  # noqa: E402
-from shisetsu.slots.grid import month_bounds, shift_month  # noqa: E402
+from shisetsu.slots.grid import shift_month  # noqa: E402
 from shisetsu.slots.holds import hold_slots  # noqa: E402
 from shisetsu.slots.ids import SlotRef  # noqa: E402
 from shisetsu.slots.models import BOOKING, OFFICIAL, Closure  # noqa: E402

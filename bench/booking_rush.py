@@ -49,10 +49,10 @@ sys.path[:0] = [str(ROOT / "platform"), str(ROOT / "plugins")]
 from flask import Flask  # noqa: E402
 
 from shisetsu import create_app  # noqa: E402
-from shisetsu.accounts.models import Account  # noqa: E402
 from shisetsu.auth.tokens import issue_token  # noqa: E402
 from shisetsu.facilities.models import Room  # noqa: E402
 from shisetsu.groups.models import APPROVED, Group  # noqa: E402
+from shisetsu.people.models import Account  # noqa: E402
 from shisetsu.tenancy import provisioning  # noqa: E402
 from shisetsu.tenancy.binding import tenant_session  # noqa: E402
 

@@ -35,10 +35,10 @@ from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 
 from shisetsu import create_app  # noqa: E402
-from shisetsu.accounts.models import Staff  # noqa: E402
 from shisetsu.booking.models import Booking  # noqa: E402
 from shisetsu.demo.operations import DEMO_TENANTS, seed  # noqa: E402
 from shisetsu.groups.models import Group  # noqa: E402
+from shisetsu.people.models import Staff  # noqa: E402
 from shisetsu.tenancy.binding import tenant_session  # noqa: E402
 
 PASSWORD = "bench-demo-password"

@@ -29,10 +29,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from shisetsu.accounts.models import Account
 from shisetsu.facilities.models import Room
 from shisetsu.groups.models import APPROVED
 from shisetsu.notify.models import OutboxMessage
+from shisetsu.people.models import Account
 from shisetsu.slots.grid import shift_month
 from shisetsu.slots.models import OFFICIAL, Closure, SlotHold
 from shisetsu.tenancy.binding import tenant_session

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shisetsu.accounts.models import Account, AccountToken
 from shisetsu.auth.tokens import token_digest
+from shisetsu.people.models import Account, AccountToken
 from shisetsu.tenancy.binding import tenant_session
 from tests.test_accounts_support import (
     PASSWORD,

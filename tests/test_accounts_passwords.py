@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask import Flask
 
-from shisetsu.accounts.models import AccountToken
+from shisetsu.people.models import AccountToken
 from shisetsu.tenancy.binding import tenant_session
 from tests.test_accounts_support import (
     NEW_PASSWORD,

@@ -17,9 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from shisetsu.accounts import operations as ops
-from shisetsu.accounts.models import Account, Staff
 from shisetsu.auth.passwords import hash_password
 from shisetsu.notify.models import OutboxMessage
+from shisetsu.people.models import Account, Staff
 from shisetsu.tenancy.binding import tenant_session
 
 PASSWORD = "correct horse battery"

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shisetsu.accounts.models import ApiToken, Staff
 from shisetsu.auth.tokens import token_digest
+from shisetsu.people.models import ApiToken, Staff
 from shisetsu.tenancy.binding import tenant_session
 from tests.test_accounts_support import (
     PASSWORD,

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from flask import Flask
 
 from shisetsu import audit
-from shisetsu.accounts.models import Staff
 from shisetsu.audit.analysis import AnalysisConfig, analyse, day_bounds
 from shisetsu.audit.jobs import analysis_job
 from shisetsu.audit.labels import describe
 from shisetsu.audit.models import Finding
 from shisetsu.jobs.runner import run_in_app
 from shisetsu.jobs.schedule import SCHEDULE
+from shisetsu.people.models import Staff
 from shisetsu.tenancy.binding import tenant_session
 from tests.test_audit_support import add_entry, entries_after, last_id, utc
 from tests.test_staff_support import make_staff

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
+from shisetsu.dates import month_bounds
 from shisetsu.facilities.models import Room
-from shisetsu.slots.grid import month_bounds, shift_month
+from shisetsu.slots.grid import shift_month
 from shisetsu.slots.holds import hold_slots
 from shisetsu.slots.models import BOOKING, OFFICIAL, Closure
 from shisetsu.tenancy.binding import tenant_session

@@ -14,11 +14,11 @@ import pytest
 from flask import Flask
 
 from shisetsu.booking import operations as ops
+from shisetsu.dates import add_months_clamped as add_months
 from shisetsu.groups.models import Group
 from shisetsu.slots.holds import SlotTaken
 from shisetsu.slots.lottery import set_lottery_source
 from shisetsu_booking_rules import BookingRules
-from shisetsu_booking_rules.rules import add_months
 from tests.fixtures.auth import make_resident
 from tests.test_booking_support import bound, slot
 from tests.test_groups_support import make_approved

@@ -21,12 +21,12 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from shisetsu.accounts.models import Account
 from shisetsu.booking import operations as ops
 from shisetsu.booking.models import Booking, GroupFeed
 from shisetsu.groups.models import APPROVED, Group
 from shisetsu.lottery.models import IN_LOTTERY, LotteryRound
 from shisetsu.notify.models import OutboxMessage
+from shisetsu.people.models import Account
 from shisetsu.slots.calendar import is_holiday_rates
 from shisetsu.slots.models import BOOKING, SlotHold
 from shisetsu.tenancy.binding import tenant_session

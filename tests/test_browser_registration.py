@@ -22,10 +22,10 @@ import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import expect
 
-from shisetsu.accounts.models import Staff
 from shisetsu.dates import format_day
 from shisetsu.groups.models import Group
 from shisetsu.notify.models import OutboxMessage
+from shisetsu.people.models import Staff
 from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.apps import _dispose, make_app
 from tests.fixtures.auth import PASSWORD, make_staff

@@ -11,8 +11,9 @@ import pytest
 from flask import Flask
 
 from shisetsu import dates
-from shisetsu.booking.display import long_date, wareki
+from shisetsu.booking.display import long_date
 from shisetsu.lottery.models import LotteryRound
+from shisetsu.printing import wareki
 from shisetsu.slots.display import format_day, format_month
 from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.auth import sign_in_as

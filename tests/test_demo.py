@@ -9,10 +9,10 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 
-from shisetsu.accounts.models import Account, Staff
 from shisetsu.demo.accounts import DemoRefused, demo_password
 from shisetsu.groups.models import APPROVED, Group
 from shisetsu.lottery.models import LotteryEntry, LotteryRound
+from shisetsu.people.models import Account, Staff
 from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.apps import make_app
 

@@ -15,7 +15,7 @@ import pluggy
 import pytest
 
 from shisetsu.booking import policy
-from shisetsu.booking.display import wareki, yen
+from shisetsu.booking.display import yen
 from shisetsu.plugins import build_plugin_manager
 from shisetsu.plugins.booking import (
     BookingRequest,
@@ -24,6 +24,7 @@ from shisetsu.plugins.booking import (
     RoomFacts,
     SlotFacts,
 )
+from shisetsu.printing import wareki
 from shisetsu.slots.calendar import is_holiday_rates
 from shisetsu.tenancy.config import TenantConfig, load_tenant_config
 

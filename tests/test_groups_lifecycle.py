@@ -12,9 +12,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from shisetsu.dates import add_months_clamped as add_months
 from shisetsu.groups.jobs import expire_groups
 from shisetsu.groups.models import Group
-from shisetsu.groups.operations import active_groups_of, add_months, can_book, validity_period
+from shisetsu.groups.operations import active_groups_of, can_book, validity_period
 from shisetsu.jobs.runner import run_in_app
 from shisetsu.jobs.schedule import SCHEDULE
 from shisetsu.tenancy.binding import tenant_session

@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from shisetsu.groups.operations import add_months
+from shisetsu.dates import add_months_clamped as add_months
 from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.auth import Ref, sign_in_as
 from tests.test_groups_support import (

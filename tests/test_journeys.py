@@ -675,7 +675,7 @@ def story_for(stack: JourneyStack, viewport: str) -> Story:
 
 
 def staff_record(app: Flask, person: Person) -> Any:
-    from shisetsu.accounts.models import Staff
+    from shisetsu.people.models import Staff
 
     with tenant_session(app, TENANT) as session:
         row = session.get(Staff, person.id)

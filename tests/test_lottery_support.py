@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
+from shisetsu.dates import first_of_month_after
 from shisetsu.lottery import rounds
 from shisetsu.lottery.models import LotteryRound
 from shisetsu.slots.operations import LOTTERY, slot_states
@@ -55,7 +56,7 @@ def open_round(app: Flask, tenant: str, **rules: Any) -> int:
     """Open a round for a usage month of its own on the test calendar; returns its id."""
     with tenant_session(app, tenant) as session:
         runtime = current_runtime()
-        month = rounds.add_months(today_in_tokyo(), next(_MONTHS))
+        month = first_of_month_after(today_in_tokyo(), next(_MONTHS))
         base = rounds.schedule_for(runtime, today_in_tokyo())
         assert base is not None
         schedule = dataclasses.replace(

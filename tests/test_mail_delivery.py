@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from shisetsu.db import utcnow
 from shisetsu.i18n import current_locale
 from shisetsu.notify import compose, queue_mail, relay_outbox
 from shisetsu.notify.message import message_id
@@ -17,7 +18,6 @@ from shisetsu.notify.relay import RelayResult
 from shisetsu.notify.transport import SmtpSettings
 from shisetsu.notify.views import init_app as init_dev_mail
 from shisetsu.tenancy.binding import tenant_session
-from shisetsu.tenancy.models import utcnow
 from tests.fixtures.mail import SmtpSink
 
 SUBJECT = "【レガス】施設予約が確定しました / Booking confirmed"

@@ -14,12 +14,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from shisetsu.db import utcnow
 from shisetsu.notify import queue_mail, relay_outbox
 from shisetsu.notify.models import OutboxMessage
 from shisetsu.notify.outbox import pending_count
 from shisetsu.notify.relay import RelayResult, RetryPolicy
 from shisetsu.tenancy.binding import tenant_session
-from shisetsu.tenancy.models import utcnow
 from tests.fixtures.mail import SmtpSink
 
 TENANT = "regasu"

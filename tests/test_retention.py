@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from shisetsu.booking.models import Booking
+from shisetsu.dates import add_months_clamped as add_months
 from shisetsu.groups.models import Group
-from shisetsu.groups.operations import add_months
 from shisetsu.jobs.runner import run_in_app
 from shisetsu.jobs.schedule import SCHEDULE
 from shisetsu.retention import chain

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from flask import Flask
 
-from shisetsu.groups.operations import add_months
+from shisetsu.dates import add_months_clamped as add_months
 from shisetsu.i18n import LANG_COOKIE
 from shisetsu.jobs.runner import run_in_app
 from shisetsu.retention.jobs import PURGE_JOB

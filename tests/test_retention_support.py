@@ -19,13 +19,13 @@ import sqlalchemy as sa
 from flask import Flask
 
 from shisetsu import audit
-from shisetsu.accounts.models import Account
 from shisetsu.audit.operations import SYSTEM_ACTOR
 from shisetsu.booking.models import Booking, GroupFeed
 from shisetsu.facilities.models import Room
 from shisetsu.groups.models import Group
 from shisetsu.lottery.models import LotteryChoice, LotteryEntry, LotteryRound
 from shisetsu.notify import queue_mail
+from shisetsu.people.models import Account
 from shisetsu.retention.models import DeletionCertificate
 from shisetsu.slots.models import SlotHold
 from shisetsu.tenancy.binding import tenant_session

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shisetsu.accounts.models import Account
+from shisetsu.people.models import Account
 from shisetsu.tenancy.binding import tenant_session
 from tests.test_accounts_support import (
     NEW_PASSWORD,

@@ -6,12 +6,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from shisetsu.accounts.models import ApiToken, Staff
 from shisetsu.auth.personnel import PersonnelError
 from shisetsu.auth.tokens import issue_token
+from shisetsu.db import utcnow
+from shisetsu.people.models import ApiToken, Staff
 from shisetsu.staff import operations as ops
 from shisetsu.tenancy.binding import tenant_session
-from shisetsu.tenancy.models import utcnow
 from tests.test_staff_support import PASSWORD, make_staff, staff_row, unique
 
 

@@ -17,12 +17,11 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shisetsu.accounts.models import Staff
 from shisetsu.auth.totp import STEP_SECONDS
 from shisetsu.extensions import db
+from shisetsu.people.models import Auditor, Staff
 from shisetsu.staff.operations import create_staff
 from shisetsu.tenancy.binding import tenant_session
-from shisetsu.ward.models import Auditor
 from shisetsu.ward.operations import create_auditor
 
 PASSWORD = "staff password 123"

@@ -9,7 +9,7 @@ from flask import Flask
 
 from shisetsu.auth.access import PUBLIC
 from shisetsu.extensions import db
-from shisetsu.ward.models import Auditor
+from shisetsu.people.models import Auditor
 from shisetsu.ward.operations import find_active_auditor
 from tests.test_staff_support import (
     PASSWORD,

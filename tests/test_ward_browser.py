@@ -20,15 +20,15 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.facilities.models import Room
 from shisetsu.lottery import results, rounds
 from shisetsu.lottery.demo import seed_lottery
+from shisetsu.people.models import Auditor
 from shisetsu.slots.models import OFFICIAL, SlotHold
 from shisetsu.tenancy.binding import tenant_session
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
-from shisetsu.ward.models import Auditor
 from tests.fixtures.apps import _dispose, make_app
 from tests.fixtures.auth import TOTP_SECRET, make_staff
 from tests.fixtures.axe import assert_accessible

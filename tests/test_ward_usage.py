@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shisetsu.accounts.models import Staff
 from shisetsu.booking.models import CANCELLED, CONFIRMED, Booking
+from shisetsu.db import utcnow
 from shisetsu.facilities.models import Room
 from shisetsu.groups.models import APPROVED
 from shisetsu.lottery.engine import LOST, WON
@@ -31,10 +31,10 @@ from shisetsu.lottery.models import (
     LotteryOutcome,
     LotteryRound,
 )
+from shisetsu.people.models import Staff
 from shisetsu.slots.grid import shift_month
 from shisetsu.slots.models import BOOKING, OFFICIAL, Closure, SlotHold
 from shisetsu.tenancy.binding import tenant_session
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 from shisetsu.ward import roster as roster_ops
 from shisetsu.ward.usage import Cell, TenantUsage, tenant_usage

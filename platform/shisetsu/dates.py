@@ -3,12 +3,15 @@
 
 Plain string building (no babel pattern parsing): a month grid formats hundreds of days.
 Stored moments are UTC; they are shown in the tenant's zone (Asia/Tokyo for every tenant).
+Also the calendar arithmetic the domains share: local today, month bounds, month steps.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import zoneinfo
+from typing import Protocol
 
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 WEEKDAYS_JA = "月火水木金土日"
@@ -89,3 +92,56 @@ def format_wareki(day: dt.date, *, weekday: bool = True) -> str:
     era, year = era_year(day)
     text = f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
     return f"{text}({WEEKDAYS_JA[day.weekday()]})" if weekday else text
+
+
+# --- local time --------------------------------------------------------------------------
+
+
+class Zoned(Protocol):
+    """Anything that names its time zone (a tenant's configuration)."""
+
+    @property
+    def timezone(self) -> str: ...
+
+
+def local_today(config: Zoned, now: dt.datetime | None = None) -> dt.date:
+    """Today in the tenant's time zone (Asia/Tokyo): registrations run on local dates."""
+    zone = zoneinfo.ZoneInfo(config.timezone)
+    moment = now if now is not None else dt.datetime.now(zone)
+    return moment.astimezone(zone).date()
+
+
+def local_time(moment: dt.datetime, zone: str | zoneinfo.ZoneInfo = TOKYO) -> str:
+    """``moment`` as wall-clock time in ``zone``, e.g. ``2026-04-01 09:15`` (a naive value is
+    taken as UTC, as stored): the ISO-style form for messages built outside templates."""
+    return f"{to_local(moment, zone):%Y-%m-%d %H:%M}"
+
+
+# --- months ------------------------------------------------------------------------------
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of the month containing ``month``."""
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    """The last day of ``month``'s month."""
+    return month_bounds(month)[1]
+
+
+def first_of_month_after(month: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` after ``month``'s (the day of ``month`` is
+    dropped): lottery rounds and usage months are whole months."""
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def add_months_clamped(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by ``months`` (negative allowed), clamped to the target month's last
+    day (31 January + 1 month is 28 or 29 February): validity and retention periods."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -7,6 +7,7 @@ tenant schema, on SQLite each tenant has its own file. Platform tables carry the
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +22,28 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 TENANT_KEY = "shisetsu.tenant"
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; storage is UTC, people see Asia/Tokyo."""
+    return datetime.now(UTC)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """``timestamptz`` that always reads back timezone-aware (SQLite returns naive UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class Base(DeclarativeBase):

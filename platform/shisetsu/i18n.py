@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -19,7 +18,6 @@ from shisetsu import dates
 from shisetsu.paths import PACKAGE_DIR
 
 LANG_COOKIE = "lang"
-TOKYO = ZoneInfo("Asia/Tokyo")
 TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
 # Kana, CJK ideographs and half-width katakana: text people typed in Japanese.
 JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
@@ -68,12 +66,6 @@ def mark_japanese(value: Any) -> Markup:
     if current_locale() != "ja" and JAPANESE_SCRIPT.search(text):
         return Markup('<span lang="ja">%s</span>') % text
     return escape(text)
-
-
-def local_time(value: datetime) -> str:
-    """``value`` as Tokyo wall-clock time, e.g. ``2026-04-01 09:15`` (stored times are UTC)."""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
 
 
 def day_filter(value: date | None) -> str:

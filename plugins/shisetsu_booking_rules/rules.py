@@ -8,11 +8,11 @@ so the applicant sees all reasons at once.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shisetsu.dates import add_months_clamped
 from shisetsu.plugins import Violation, hookimpl
 from shisetsu.plugins.booking import (
     BookingRequest,
@@ -21,13 +21,6 @@ from shisetsu.plugins.booking import (
     PaymentTerms,
     RoomFacts,
 )
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by ``months``, clamped to the last day of the target month."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _jp_date(day: dt.date) -> str:
@@ -70,8 +63,8 @@ class BookingRules:
         p = self.params
         out: list[Violation] = []
         months = self.horizon(group.category)
-        if request.date > add_months(request.today, months):
-            opens = add_months(request.date, -months)
+        if request.date > add_months_clamped(request.today, months):
+            opens = add_months_clamped(request.date, -months)
             out.append(
                 Violation(
                     code="beyond_horizon",

@@ -13,9 +13,9 @@ from flask import g
 from flask_babel import format_datetime, gettext
 from sqlalchemy.orm import Session
 
-from shisetsu.accounts.models import Account
 from shisetsu.i18n import current_locale
 from shisetsu.notify import compose, queue_mail
+from shisetsu.people.models import Account
 
 TIME_FORMAT = "yyyy-MM-dd HH:mm"
 

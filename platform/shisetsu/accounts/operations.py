@@ -22,11 +22,11 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from shisetsu.accounts import mail
-from shisetsu.accounts.models import Account, AccountToken
 from shisetsu.auth.lockout import Attempt, Outcome, authenticate
 from shisetsu.auth.passwords import hash_password, password_problems, verify_password
 from shisetsu.auth.principals import RESIDENT, is_usable
 from shisetsu.auth.tokens import token_digest
+from shisetsu.people.models import Account, AccountToken
 from shisetsu.refusals import Refusal
 
 VERIFY, RESET = "verify", "reset"

@@ -24,15 +24,17 @@ from shisetsu.auth.access import RESIDENT, access
 from shisetsu.booking import operations as ops
 from shisetsu.booking.models import Booking
 from shisetsu.booking.operations import BookingInput
+from shisetsu.dates import local_today
+from shisetsu.db import utcnow
 from shisetsu.errors import error_body
 from shisetsu.extensions import db
 from shisetsu.groups.models import Group
-from shisetsu.groups.operations import active_groups_of, local_today
+from shisetsu.groups.operations import active_groups_of
 from shisetsu.plugins import Violation
 from shisetsu.refusals import Refusal
+from shisetsu.routing import MAX_ID
 from shisetsu.slots.holds import SlotTaken
 from shisetsu.slots.ids import MAX_ROOM_ID, format_slot_id
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint(
@@ -256,7 +258,7 @@ def create_booking(body: dict[str, Any]) -> Any:
     return response
 
 
-@bp.get("/bookings/<int(min=1, max=2147483647):booking_id>")
+@bp.get(f"/bookings/<int(min=1, max={MAX_ID}):booking_id>")
 @bp.response(200, BookingSchema)
 @bp.alt_response(401, schema="Error", description="No valid bearer token")
 @bp.alt_response(403, schema="Error", description="Only residents have bookings here")

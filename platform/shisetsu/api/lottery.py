@@ -19,15 +19,17 @@ from marshmallow import Schema, fields, validate
 from shisetsu.api.bookings import SLOT_ID, BookingErrorSchema, _group
 from shisetsu.api.tokens import BEARER
 from shisetsu.auth.access import PUBLIC, RESIDENT, access
+from shisetsu.dates import local_today
+from shisetsu.db import utcnow
 from shisetsu.errors import error_body
 from shisetsu.extensions import db
-from shisetsu.groups.operations import active_groups_of, local_today
+from shisetsu.groups.operations import active_groups_of
 from shisetsu.lottery import entries as entry_ops
 from shisetsu.lottery import rounds
 from shisetsu.lottery.engine import MAX_SET_SLOTS
 from shisetsu.lottery.models import LotteryEntry, LotteryRound
+from shisetsu.routing import MAX_ID
 from shisetsu.slots.operations import slot_states
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint(
@@ -36,7 +38,7 @@ bp = Blueprint(
     url_prefix="/api/v1/<tenant>/lottery",
     description="The monthly lottery: rounds, their commitments and seeds, and my entries",
 )
-ROUND_ID = "<int(min=1, max=2147483647):round_id>"
+ROUND_ID = f"<int(min=1, max={MAX_ID}):round_id>"
 
 
 class RoundSchema(Schema):
@@ -100,7 +102,7 @@ class EntryRequestSchema(Schema):
     )
     group = fields.Integer(
         strict=True,
-        validate=validate.Range(min=1, max=2147483647),
+        validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "Which of your groups enters (needed if you have several)"},
     )
 

@@ -13,7 +13,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from shisetsu.accounts import operations as accounts
-from shisetsu.accounts.models import Staff
 from shisetsu.auth.access import ANY_STAFF, PUBLIC, access
 from shisetsu.auth.limits import login_limits
 from shisetsu.auth.lockout import Outcome, authenticate
@@ -23,6 +22,7 @@ from shisetsu.auth.tokens import issue_token, revoke_token
 from shisetsu.auth.totp import verify_code
 from shisetsu.errors import error_body
 from shisetsu.extensions import db
+from shisetsu.people.models import Staff
 from shisetsu.staff.operations import find_active_staff
 
 bp = Blueprint(

@@ -31,10 +31,10 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from shisetsu.accounts.models import Staff
 from shisetsu.audit.models import AccessLog, Finding
 from shisetsu.audit.operations import EXPORT, LOGIN_FAILURE, PERSONAL_DATA_ACTIONS
-from shisetsu.tenancy.models import utcnow
+from shisetsu.db import utcnow
+from shisetsu.people.models import Staff
 
 PERSONNEL = ("staff", "auditor")
 RULES = ("bulk_view", "off_hours", "export", "login_failures", "dormant", "removed")

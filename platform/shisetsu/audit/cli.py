@@ -13,8 +13,8 @@ from shisetsu.audit.analysis import AnalysisConfig
 from shisetsu.audit.chain import Verdict
 from shisetsu.audit.jobs import analyse_days
 from shisetsu.audit.operations import verify_log
+from shisetsu.dates import local_today
 from shisetsu.extensions import db
-from shisetsu.groups.operations import local_today
 from shisetsu.tenancy.binding import UnknownTenant, tenant_session
 from shisetsu.tenancy.runtime import current_runtime
 

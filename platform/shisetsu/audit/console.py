@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -22,12 +21,12 @@ from shisetsu.audit import findings as finding_ops
 from shisetsu.audit import incidents as incident_ops
 from shisetsu.audit.models import Finding, FindingReview, Incident
 from shisetsu.audit.operations import VIEW, Actor, LogQuery, record, search
+from shisetsu.dates import TOKYO
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.models import Tenant
 from shisetsu.ward.operations import tenants_for_audit
 
 T = TypeVar("T")
-TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 @dataclass(frozen=True)

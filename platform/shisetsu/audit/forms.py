@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,8 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from shisetsu.audit.incidents import IncidentReport
-
-TOKYO = ZoneInfo("Asia/Tokyo")
+from shisetsu.dates import TOKYO
 
 
 def required() -> InputRequired:

@@ -16,15 +16,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from shisetsu.accounts.models import Staff
 from shisetsu.audit.models import Incident
 from shisetsu.audit.operations import INCIDENT, record
-from shisetsu.auth.signin_flow import local_time
+from shisetsu.dates import local_time
 from shisetsu.extensions import db
 from shisetsu.i18n import current_locale
 from shisetsu.notify import compose, queue_mail
+from shisetsu.people.models import Auditor, Staff
 from shisetsu.tenancy.models import Tenant
-from shisetsu.ward.models import Auditor
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from shisetsu.audit.analysis import AnalysisConfig, analyse
 from shisetsu.audit.operations import ANALYSIS, record
-from shisetsu.groups.operations import local_today
+from shisetsu.dates import local_today
 from shisetsu.tenancy.runtime import current_runtime
 
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from shisetsu.audit.forms import ACTION_CHOICES
 from shisetsu.audit.models import Finding
-from shisetsu.staff.forms import ROLE_LABELS
+from shisetsu.people.roles import ROLE_LABELS
 
 RULE_LABELS: dict[str, LazyString] = {
     "bulk_view": _l("Bulk viewing of personal data"),

@@ -23,9 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shisetsu.db import Base, PlatformBase
-from shisetsu.notify.models import UtcDateTime
-from shisetsu.tenancy.models import utcnow
+from shisetsu.db import Base, PlatformBase, UtcDateTime, utcnow
 
 SEVERITIES = ("low", "medium", "high")
 

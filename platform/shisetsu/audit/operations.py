@@ -29,10 +29,9 @@ from sqlalchemy.orm import Session
 
 from shisetsu.audit import chain
 from shisetsu.audit.models import AccessLog, AccessLogHead, PlatformAccessLog, PlatformAccessLogHead
-from shisetsu.db import TENANT_KEY
+from shisetsu.db import TENANT_KEY, utcnow
 from shisetsu.extensions import db
 from shisetsu.tenancy.binding import tenant_session
-from shisetsu.tenancy.models import utcnow
 
 VIEW, EXPORT, CREATE, UPDATE, DELETE = "view", "export", "create", "update", "delete"
 LOGIN_SUCCESS, LOGIN_FAILURE = "login_success", "login_failure"

@@ -19,9 +19,9 @@ from shisetsu.audit import incidents as incident_ops
 from shisetsu.audit.forms import IncidentForm
 from shisetsu.audit.labels import describe, rule_label, severity_label
 from shisetsu.auth.access import ANY_STAFF, OPERATIONS, access
-from shisetsu.auth.signin_flow import local_time
+from shisetsu.dates import local_time
+from shisetsu.db import utcnow
 from shisetsu.extensions import db
-from shisetsu.tenancy.models import utcnow
 
 bp = Blueprint("audit", __name__, url_prefix="/<tenant>/manage/audit")
 

@@ -22,9 +22,10 @@ from shisetsu.audit.forms import LogSearchForm, ReviewForm
 from shisetsu.audit.labels import describe, log_action, log_actor, rule_label, severity_label
 from shisetsu.audit.operations import PLATFORM_SCOPE, request_actor
 from shisetsu.auth.access import AUDITOR, access
-from shisetsu.auth.signin_flow import local_time
+from shisetsu.dates import local_time
+from shisetsu.db import utcnow
 from shisetsu.extensions import db
-from shisetsu.tenancy.models import Tenant, utcnow
+from shisetsu.tenancy.models import Tenant
 from shisetsu.ward.web import app_object, audited_tenant_or_404
 
 bp = Blueprint("ward_audit", __name__, url_prefix="/ward/audit")

@@ -18,8 +18,8 @@ from shisetsu.auth.principals import principal_for
 from shisetsu.auth.sessions import sign_in
 from shisetsu.auth.signin_flow import SignInFlow, no_store
 from shisetsu.auth.signin_forms import CodeForm, PasswordForm
+from shisetsu.db import utcnow
 from shisetsu.extensions import db
-from shisetsu.tenancy.models import utcnow
 
 
 def recovery_codes_page(flow: SignInFlow) -> ResponseReturnValue:

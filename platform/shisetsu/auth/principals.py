@@ -13,10 +13,9 @@ from typing import Any
 
 from flask import g, request
 
-from shisetsu.accounts.models import Account, Staff
 from shisetsu.extensions import db
+from shisetsu.people.models import Account, Auditor, Staff
 from shisetsu.tenancy.binding import current_tenant
-from shisetsu.ward.models import Auditor
 
 RESIDENT, STAFF, AUDITOR = "resident", "staff", "auditor"
 MODELS: dict[str, type[Account] | type[Staff] | type[Auditor]] = {

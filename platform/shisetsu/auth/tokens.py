@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from flask import Request, current_app
 from sqlalchemy.orm import Session
 
-from shisetsu.accounts.models import Account, ApiToken, Staff
 from shisetsu.auth.principals import RESIDENT, STAFF, Principal, is_usable
 from shisetsu.extensions import db
+from shisetsu.people.models import Account, ApiToken, Staff
 from shisetsu.tenancy.binding import current_tenant
 
 

@@ -14,16 +14,16 @@ import random
 import sqlalchemy as sa
 from flask import Flask
 
-from shisetsu.accounts.models import Account, Staff
 from shisetsu.booking import operations as ops
 from shisetsu.booking.models import Booking
 from shisetsu.booking.payments import record_payment
+from shisetsu.dates import local_today
+from shisetsu.db import utcnow
 from shisetsu.groups.models import APPROVED, Group
-from shisetsu.groups.operations import local_today
+from shisetsu.people.models import Account, Staff
 from shisetsu.slots.holds import SlotTaken
 from shisetsu.slots.operations import full_day_sets, load_rooms, slots_on
 from shisetsu.tenancy.binding import tenant_session
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 PER_GROUP = 3

@@ -45,11 +45,6 @@ def yen(amount: int, locale: str = "ja") -> str:
     return f"{sign}{abs(amount):,}円"
 
 
-def wareki(day: dt.date, *, weekday: bool = False) -> str:
-    """``令和8年2月1日`` (元年 for the first year), optionally with ``(日)``."""
-    return dates.format_wareki(day, weekday=weekday)
-
-
 def long_date(day: dt.date, locale: str) -> str:
     """``2026年2月1日(日)`` or ``2026-02-01 (Sun)``."""
     return dates.format_day(day, locale)
@@ -58,11 +53,6 @@ def long_date(day: dt.date, locale: str) -> str:
 def local_date(moment: dt.datetime, config: TenantConfig) -> dt.date:
     """The tenant-local date of a stored (UTC) moment."""
     return dates.local_day(moment, config.timezone)
-
-
-def local_time(moment: dt.datetime, config: TenantConfig, locale: str = "en") -> str:
-    """``2026-01-25 14:05`` (or ``2026年1月25日(日) 14:05`` for ``ja``) in the tenant's zone."""
-    return dates.format_day_time(moment, locale, config.timezone)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from shisetsu.booking.display import describe_slots, room_name, wareki
+from shisetsu.booking.display import describe_slots, room_name
 from shisetsu.booking.models import BY_AUTO, Booking
+from shisetsu.printing import wareki
 from shisetsu.tenancy.config import TenantConfig
 
 NEW, PAYMENT, CANCELLATION = "booking", "payment", "cancellation"
@@ -187,13 +188,6 @@ def to_csv(rows: list[list[str]], encoding: str) -> bytes:
     if codec == "cp932":
         return text.translate(CP932_FIXES).encode("cp932", errors="replace")
     return text.encode(codec)
-
-
-def render_pdf(html: str) -> bytes:
-    """A PDF of ``html`` (WeasyPrint; imported here so pages that never print stay light)."""
-    import weasyprint
-
-    return bytes(weasyprint.HTML(string=html).write_pdf())
 
 
 def print_date(day: dt.date, locale: str) -> str:

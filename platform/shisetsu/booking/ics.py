@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from shisetsu.booking.display import describe_slots, room_name
 from shisetsu.booking.models import ACTIVE, Booking, GroupFeed
+from shisetsu.db import utcnow
 from shisetsu.slots.operations import slot_defs_on
 from shisetsu.tenancy.config import TenantConfig
-from shisetsu.tenancy.models import utcnow
 
 BRIDGE = dt.timedelta(hours=1)
 FEED_PAST = dt.timedelta(days=31)

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shisetsu.booking.payments import DeadlineResult, auto_cancel_unpaid, send_reminders
-from shisetsu.groups.operations import local_today
-from shisetsu.tenancy.models import utcnow
+from shisetsu.dates import local_today
+from shisetsu.db import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 

@@ -33,14 +33,16 @@ from shisetsu.booking.models import ACTIVE, BY_STAFF, Booking
 from shisetsu.booking.payments import cancel_booking, lock_booking, record_payment, refund_quote
 from shisetsu.booking.policy import reductions
 from shisetsu.booking.views import template_helpers
+from shisetsu.dates import local_today
+from shisetsu.db import utcnow
 from shisetsu.exports.forms import daily_export_form
 from shisetsu.extensions import db
 from shisetsu.facilities.operations import list_facilities
 from shisetsu.groups.models import Group
-from shisetsu.groups.operations import can_book, local_today
+from shisetsu.groups.operations import can_book
 from shisetsu.i18n import current_locale
+from shisetsu.printing import pdf_response
 from shisetsu.refusals import Refusal
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("booking_manage", __name__, url_prefix="/<tenant>/manage/bookings")
@@ -246,7 +248,7 @@ def permit(booking_id: int) -> Response:
     if booking.status not in ACTIVE:
         abort(404)
     body = printing.permit_pdf(current_runtime().config, g.tenant, booking)
-    return printing.pdf_response(body, f"permit-{booking.number}.pdf")
+    return pdf_response(body, f"permit-{booking.number}.pdf")
 
 
 @bp.get("/daily")

@@ -15,13 +15,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shisetsu.accounts.models import Staff
-from shisetsu.db import Base
+from shisetsu.db import Base, UtcDateTime, utcnow
 from shisetsu.facilities.models import Room
 from shisetsu.groups.models import Group
-from shisetsu.notify.models import UtcDateTime
+from shisetsu.people.models import Staff
 from shisetsu.plugins.booking import FeeItem
-from shisetsu.tenancy.models import utcnow
 
 CONFIRMED, PAID, CANCELLED = "confirmed", "paid", "cancelled"
 STATUSES = (CONFIRMED, PAID, CANCELLED)

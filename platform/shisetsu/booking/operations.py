@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session
 
 from shisetsu.booking import mail, policy
 from shisetsu.booking.models import ACTIVE, CONFIRMED, Booking
+from shisetsu.dates import local_today
 from shisetsu.facilities.models import Room
 from shisetsu.groups.models import Group
-from shisetsu.groups.operations import can_book, local_today
+from shisetsu.groups.operations import can_book
 from shisetsu.plugins import Violation
 from shisetsu.plugins.booking import BookingRequest, FeeBreakdown, PaymentTerms
 from shisetsu.refusals import Refusal
+from shisetsu.routing import MAX_ID
 from shisetsu.slots.calendar import is_holiday_rates
 from shisetsu.slots.holds import SlotTaken, hold_slots
 from shisetsu.slots.ids import InvalidSlotId
@@ -47,7 +49,6 @@ from shisetsu.tenancy.config import FullDaySet
 from shisetsu.tenancy.runtime import TenantRuntime
 
 MAX_SLOTS = 24
-MAX_ID = 2**31 - 1
 """Ids are 32-bit in the database; a larger number in a URL is simply not found."""
 PURPOSE_MAX = 200
 

@@ -30,7 +30,7 @@ from shisetsu.booking.models import (
     PAID,
     Booking,
 )
-from shisetsu.groups.operations import local_today
+from shisetsu.dates import local_today
 from shisetsu.plugins.booking import RefundRule
 from shisetsu.refusals import Refusal
 from shisetsu.slots.holds import release_slots

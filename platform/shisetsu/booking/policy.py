@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shisetsu.booking.models import ACTIVE, CONFIRMED, PAID, Booking
+from shisetsu.dates import month_bounds
 from shisetsu.facilities.models import Room
 from shisetsu.groups.models import Group
 from shisetsu.plugins import Violation
@@ -30,7 +31,6 @@ from shisetsu.plugins.booking import (
     RoomFacts,
     SlotFacts,
 )
-from shisetsu.slots.grid import month_bounds
 from shisetsu.slots.operations import Slot
 from shisetsu.tenancy.config import FullDaySet, TenantConfig
 

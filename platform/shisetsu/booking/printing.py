@@ -8,24 +8,16 @@ forms are.
 
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import render_template
 from flask_babel import force_locale
 
 from shisetsu.booking.display import describe_slots, local_date, room_name, yen
-from shisetsu.booking.exports import DailyList, render_pdf
+from shisetsu.booking.exports import DailyList
 from shisetsu.booking.models import Booking
 from shisetsu.dates import format_day, format_wareki
+from shisetsu.printing import render_pdf
 from shisetsu.tenancy.config import TenantConfig
 from shisetsu.tenancy.models import Tenant
-
-
-def pdf_response(body: bytes, filename: str, *, inline: bool = True) -> Response:
-    """A PDF download that is not cached (it may carry a group's name)."""
-    disposition = "inline" if inline else "attachment"
-    response = Response(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def permit_pdf(config: TenantConfig, tenant: Tenant, booking: Booking) -> bytes:

@@ -27,12 +27,14 @@ from shisetsu.booking.forms import (
 )
 from shisetsu.booking.models import ACTIVE, Booking
 from shisetsu.booking.payments import cancel_booking, lock_booking, refund_quote
+from shisetsu.dates import local_today
+from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.groups.models import Group
-from shisetsu.groups.operations import active_groups_of, groups_of, local_today
+from shisetsu.groups.operations import active_groups_of, groups_of
 from shisetsu.i18n import current_locale
+from shisetsu.printing import pdf_response
 from shisetsu.refusals import Refusal
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("booking", __name__, url_prefix="/<tenant>")
@@ -156,7 +158,7 @@ def permit(booking_id: int) -> Response:
     if booking.status not in ACTIVE:
         abort(404)
     body = printing.permit_pdf(current_runtime().config, g.tenant, booking)
-    return printing.pdf_response(body, f"permit-{booking.number}.pdf")
+    return pdf_response(body, f"permit-{booking.number}.pdf")
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])

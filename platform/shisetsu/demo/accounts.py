@@ -9,20 +9,20 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from shisetsu.accounts.models import Account, Staff
 from shisetsu.auth.passwords import hash_password
 from shisetsu.auth.totp import new_secret
+from shisetsu.dates import local_today
+from shisetsu.db import utcnow
 from shisetsu.demo.people import person
 from shisetsu.extensions import db
 from shisetsu.groups.models import APPROVED, Group
-from shisetsu.groups.operations import local_today, validity_period
+from shisetsu.groups.operations import validity_period
+from shisetsu.people.models import Account, Auditor, Staff
 from shisetsu.staff.operations import create_staff
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.config import TenantConfig
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.provisioning import default_config_path
 from shisetsu.tenancy.runtime import runtime_for
-from shisetsu.ward.models import Auditor
 from shisetsu.ward.operations import create_auditor
 
 RESIDENTS = 20

@@ -24,6 +24,7 @@ from shisetsu.booking.models import Booking
 from shisetsu.exports.operations import FORMATS, Document
 from shisetsu.facilities.models import Facility, Room
 from shisetsu.groups.models import Group
+from shisetsu.printing import render_pdf
 from shisetsu.tenancy.config import TenantConfig
 from shisetsu.tenancy.models import Tenant
 
@@ -97,7 +98,7 @@ def table_pdf(ctx: Context, title: str, scope: str, rows: list[list[str]]) -> by
         header=rows[0],
         rows=rows[1:],
     )
-    return daily_exports.render_pdf(html)
+    return render_pdf(html)
 
 
 def group_rows(session: Session) -> list[list[str]]:

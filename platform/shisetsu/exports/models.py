@@ -11,9 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shisetsu.db import Base
-from shisetsu.notify.models import UtcDateTime
-from shisetsu.tenancy.models import utcnow
+from shisetsu.db import Base, UtcDateTime, utcnow
 
 
 class ExportLedger(Base):

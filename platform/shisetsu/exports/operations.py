@@ -19,9 +19,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from shisetsu import audit
-from shisetsu.accounts.models import Staff
+from shisetsu.db import utcnow
 from shisetsu.exports.models import ExportLedger, PendingDownload
-from shisetsu.tenancy.models import utcnow
+from shisetsu.people.models import Staff
 
 # Format → (label, file extension); CSV encodings match booking.exports.ENCODINGS.
 FORMATS = {

@@ -20,12 +20,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from shisetsu.auth.access import OPERATIONS, access
+from shisetsu.dates import local_today
 from shisetsu.exports import content, reveal
 from shisetsu.exports import operations as ops
 from shisetsu.exports.forms import BookingsExportForm, DailyExportForm, GroupsExportForm
 from shisetsu.extensions import db
 from shisetsu.facilities.operations import list_facilities
-from shisetsu.groups.operations import local_today
 from shisetsu.i18n import current_locale
 from shisetsu.tenancy.runtime import current_runtime
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from shisetsu.facilities.models import Facility, Room
+from shisetsu.routing import MAX_ID
 from shisetsu.tenancy.config import TenantConfig
 
 
@@ -75,7 +76,6 @@ def sync_facilities(session: Session, config: TenantConfig) -> SyncSummary:
     return summary
 
 
-MAX_ID = 2**31 - 1
 """Ids are INTEGER columns: a larger number from a URL cannot name a row (and SQLite would
 raise OverflowError past 2**63 instead of finding nothing)."""
 

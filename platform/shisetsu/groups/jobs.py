@@ -16,11 +16,12 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from shisetsu.dates import local_today
+from shisetsu.db import utcnow
 from shisetsu.groups import mail
 from shisetsu.groups.models import APPROVED, EXPIRED, Group
-from shisetsu.groups.operations import local_today, successor_of
+from shisetsu.groups.operations import successor_of
 from shisetsu.tenancy.config import TenantConfig
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 DEFAULT_NOTICE_DAYS = 30

@@ -24,6 +24,7 @@ from shisetsu import audit
 from shisetsu.attempts import attempt
 from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import ANY_STAFF, OPERATIONS, access, permits
+from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.groups import review
 from shisetsu.groups.forms import ConfirmForm, RejectForm, VerifyForm
@@ -38,7 +39,6 @@ from shisetsu.groups.models import PENDING, STATUSES, Group
 from shisetsu.groups.operations import Ineligible
 from shisetsu.plugins import Violation
 from shisetsu.refusals import Refusal
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("groups_manage", __name__, url_prefix="/<tenant>/manage/groups")

@@ -18,10 +18,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shisetsu.accounts.models import Account, Staff
-from shisetsu.db import Base
-from shisetsu.notify.models import UtcDateTime
-from shisetsu.tenancy.models import utcnow
+from shisetsu.db import Base, UtcDateTime, utcnow
+from shisetsu.people.models import Account, Staff
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 EXPIRED, WITHDRAWN = "expired", "withdrawn"

@@ -7,18 +7,17 @@ plugin manager, and the clock. Eligibility is the tenant's policy plugins' busin
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pluggy
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from shisetsu.accounts.models import Account
+from shisetsu.dates import add_months_clamped, local_today
 from shisetsu.groups.models import ACTIVE_STATUSES, APPROVED, PENDING, WITHDRAWN, Group
+from shisetsu.people.models import Account
 from shisetsu.plugins import GroupFacts, Violation, eligibility_violations
 from shisetsu.refusals import Refusal
 from shisetsu.tenancy.config import Registration, TenantConfig
@@ -69,29 +68,16 @@ class Application:
 # --- dates -----------------------------------------------------------------------------
 
 
-def local_today(config: TenantConfig, now: datetime | None = None) -> date:
-    """Today in the tenant's time zone (Asia/Tokyo): registrations run on local dates."""
-    moment = now if now is not None else datetime.now(ZoneInfo(config.timezone))
-    return moment.astimezone(ZoneInfo(config.timezone)).date()
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by ``months`` (negative allowed), clamped to the month's last day."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def validity_period(start: date, registration: Registration) -> tuple[date, date]:
     """First and last valid day (both inclusive) of a registration starting on ``start``."""
-    return start, add_months(start, registration.validity_months) - timedelta(days=1)
+    return start, add_months_clamped(start, registration.validity_months) - timedelta(days=1)
 
 
 def renewal_opens_on(group: Group, registration: Registration) -> date | None:
     """The day renewal of ``group`` opens: ``renewal_opens_months_before`` its end."""
     if group.valid_until is None:
         return None
-    return add_months(group.valid_until, -registration.renewal_opens_months_before)
+    return add_months_clamped(group.valid_until, -registration.renewal_opens_months_before)
 
 
 # --- rights (used by booking and lottery) ------------------------------------------------

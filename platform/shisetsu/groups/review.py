@@ -17,15 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shisetsu import audit
+from shisetsu.dates import local_today
 from shisetsu.groups import mail
 from shisetsu.groups.models import APPROVED, EXPIRED, PENDING, REJECTED, STATUSES, Group
-from shisetsu.groups.operations import (
-    GroupStateError,
-    Ineligible,
-    eligibility,
-    local_today,
-    validity_period,
-)
+from shisetsu.groups.operations import GroupStateError, Ineligible, eligibility, validity_period
 from shisetsu.plugins import Violation
 from shisetsu.tenancy.config import TenantConfig
 

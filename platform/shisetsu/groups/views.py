@@ -15,13 +15,14 @@ from flask_login import current_user
 
 from shisetsu import audit
 from shisetsu.auth.access import RESIDENT, access
+from shisetsu.dates import local_today
+from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.groups import operations as ops
 from shisetsu.groups.forms import ApplicationForm, ConfirmForm
 from shisetsu.groups.labels import STATE_MESSAGES, Refusals, category_label, status_label
 from shisetsu.groups.models import APPROVED, PENDING, Group
 from shisetsu.i18n import current_locale
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("groups", __name__, url_prefix="/<tenant>/groups")
@@ -44,7 +45,7 @@ def _own_or_404(group_id: int) -> Group:
 def index() -> str:
     """My groups: status, validity, and a renewal link when renewal is open."""
     config = current_runtime().config
-    today = ops.local_today(config)
+    today = local_today(config)
     groups = ops.groups_of(db.session(), current_user.id)
     renewable = {
         group.id
@@ -73,7 +74,7 @@ def renew(group_id: int) -> ResponseReturnValue:
     """Apply to renew a registration that ends soon (a new application, reviewed again)."""
     group = _own_or_404(group_id)
     config = current_runtime().config
-    if not ops.renewal_open(db.session(), group, config.registration, ops.local_today(config)):
+    if not ops.renewal_open(db.session(), group, config.registration, local_today(config)):
         flash(str(STATE_MESSAGES["renewal_closed"]), "error")
         return redirect(url_for(".detail", group_id=group.id))
     return _application_page(renews=group)
@@ -98,7 +99,7 @@ def _application_page(renews: Group | None) -> ResponseReturnValue:
             runtime.plugins,
             account_id=current_user.id,
             application=form.application(),
-            today=ops.local_today(runtime.config),
+            today=local_today(runtime.config),
             renews=renews,
         )
     if valid and not violations:
@@ -155,7 +156,7 @@ def detail(group_id: int) -> str:
     group = _own_or_404(group_id)
     audit.record_view(db.session(), "group", group.id)
     config = current_runtime().config
-    today = ops.local_today(config)
+    today = local_today(config)
     return render_template(
         "groups/detail.html",
         tenant=g.tenant,

@@ -18,10 +18,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
+from shisetsu.db import utcnow
 from shisetsu.lottery import results, rounds
 from shisetsu.lottery.models import LotteryRound
 from shisetsu.tenancy.binding import UnknownTenant, tenant_session
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 lottery_cli = click.Group("lottery", help="The monthly lottery: draw, verify, open, close.")

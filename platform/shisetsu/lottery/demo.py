@@ -8,15 +8,16 @@ import dataclasses
 import sqlalchemy as sa
 from flask import Flask
 
-from shisetsu.accounts.models import Account
+from shisetsu import dates
+from shisetsu.dates import local_today
+from shisetsu.db import utcnow
 from shisetsu.demo.accounts import _config_path, _resident_category, _seed_resident
 from shisetsu.groups.models import Group
-from shisetsu.groups.operations import local_today
 from shisetsu.lottery import entries, rounds
 from shisetsu.lottery.models import OPEN
+from shisetsu.people.models import Account
 from shisetsu.slots.operations import LOTTERY, slot_states
 from shisetsu.tenancy.binding import tenant_session
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import runtime_for
 
 FIRST, LAST = 21, 32
@@ -33,7 +34,7 @@ def seed_lottery(app: Flask, slug: str, password: str) -> str:
         if schedule is None:
             return f"{slug}: no lottery calendar"
         if now >= schedule.closes_at:  # this month's window is over: open next month's now
-            schedule = rounds.schedule_for(runtime, rounds.add_months(today, 1))
+            schedule = rounds.schedule_for(runtime, dates.first_of_month_after(today, 1))
             assert schedule is not None
             schedule = dataclasses.replace(schedule, opens_at=now)
         rnd = rounds.round_for_month(session, schedule.usage_month)
@@ -68,7 +69,7 @@ def seed_lottery(app: Flask, slug: str, password: str) -> str:
             except (entries.EntryRefused, entries.EntriesClosed):
                 continue
         session.commit()
-        closes = rounds.local_time(config, rnd.closes_at)
+        closes = dates.local_time(rnd.closes_at, config.timezone)
         return (
             f"{slug}: lottery round {rnd.usage_month:%Y-%m} open until {closes} "
             f"({added} synthetic entries added)"

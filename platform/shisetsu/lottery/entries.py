@@ -15,14 +15,14 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.orm import Session, selectinload
 
-from shisetsu.dates import format_day_time, format_month
+from shisetsu.dates import format_day_time, format_month, local_today, month_end
 from shisetsu.groups.mail import applicant_locale
 from shisetsu.groups.models import Group
-from shisetsu.groups.operations import can_book, local_today
+from shisetsu.groups.operations import can_book
 from shisetsu.i18n import current_locale
 from shisetsu.lottery.engine import MAX_SET_SLOTS
 from shisetsu.lottery.models import OPEN, LotteryChoice, LotteryEntry, LotteryRound
-from shisetsu.lottery.rounds import category_may_enter, month_end
+from shisetsu.lottery.rounds import category_may_enter
 from shisetsu.notify import compose, queue_mail
 from shisetsu.plugins import Violation
 from shisetsu.refusals import Refusal

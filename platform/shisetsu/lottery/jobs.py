@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shisetsu.db import utcnow
 from shisetsu.lottery import results, rounds
 from shisetsu.lottery.models import CLOSED, DRAWN, IN_LOTTERY, OPEN
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import TenantRuntime, current_runtime
 
 

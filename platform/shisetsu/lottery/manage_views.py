@@ -24,20 +24,22 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from shisetsu import dates
 from shisetsu.audit.console import audited_tenants, read_tenant
 from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import AUDITOR, OPERATIONS, access
+from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.i18n import current_locale
 from shisetsu.lottery import jobs, results, rounds
 from shisetsu.lottery.labels import round_state
 from shisetsu.lottery.models import LotteryRound
-from shisetsu.tenancy.models import utcnow
+from shisetsu.routing import MAX_ID
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("lottery_manage", __name__, url_prefix="/<tenant>/manage/lottery")
 ward_bp = Blueprint("ward_lottery", __name__, url_prefix="/ward/lottery")
-ROUND = "/rounds/<int(min=1, max=2147483647):round_id>"
+ROUND = f"/rounds/<int(min=1, max={MAX_ID}):round_id>"
 
 
 @bp.context_processor
@@ -45,7 +47,7 @@ def _helpers() -> dict[str, Any]:
     config = current_runtime().config
     return {
         "tenant": g.tenant,
-        "local_time": lambda when: rounds.local_time(config, when) if when else "",
+        "local_time": lambda when: dates.local_time(when, config.timezone) if when else "",
     }
 
 
@@ -72,7 +74,7 @@ def open_now() -> ResponseReturnValue:
     session = db.session()
     runtime = current_runtime()
     now = utcnow()
-    local = now.astimezone(rounds.zoneinfo.ZoneInfo(runtime.config.timezone)).date()
+    local = dates.local_today(runtime.config, now)
     schedule = rounds.schedule_for(runtime, local)
     if schedule is None or now >= schedule.closes_at:
         flash(_("This month's application window has passed; no round was opened."), "error")

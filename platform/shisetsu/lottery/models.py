@@ -16,10 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shisetsu.db import Base
+from shisetsu.db import Base, UtcDateTime, utcnow
 from shisetsu.groups.models import Group
-from shisetsu.notify.models import UtcDateTime
-from shisetsu.tenancy.models import utcnow
 
 OPEN, CLOSED, DRAWN, RELEASED = "open", "closed", "drawn", "released"
 ROUND_STATES = (OPEN, CLOSED, DRAWN, RELEASED)

@@ -10,7 +10,6 @@ buttons may run any step any number of times. The draw itself is in
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +18,7 @@ from flask import g, has_app_context
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from shisetsu.dates import month_end
 from shisetsu.lottery.bundle import frozen_policy, group_pseudonym
 from shisetsu.lottery.engine import (
     HISTORY_WEIGHTED,
@@ -47,7 +47,6 @@ from shisetsu.slots.calendar import days
 from shisetsu.slots.holds import release_slots
 from shisetsu.slots.models import LOTTERY_WIN
 from shisetsu.slots.operations import load_rooms, slots_on
-from shisetsu.tenancy.config import TenantConfig
 from shisetsu.tenancy.runtime import TenantRuntime, current_runtime
 
 
@@ -58,23 +57,6 @@ class RoundStateError(Refusal):
 
     def __init__(self, message: str) -> None:
         super().__init__(message=message)
-
-
-def month_end(month: dt.date) -> dt.date:
-    """The last day of ``month``'s month."""
-    nxt = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return nxt - dt.timedelta(days=1)
-
-
-def add_months(month: dt.date, months: int) -> dt.date:
-    """The first day of the month ``months`` after ``month``'s."""
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def local_time(config: TenantConfig, when: dt.datetime) -> str:
-    """``when`` in the tenant's time zone, as ``YYYY-MM-DD HH:MM``."""
-    return when.astimezone(zoneinfo.ZoneInfo(config.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def schedule_for(runtime: TenantRuntime, month: dt.date) -> RoundSchedule | None:

@@ -17,24 +17,27 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shisetsu import dates
 from shisetsu.auth.access import PUBLIC, RESIDENT, access
 from shisetsu.booking.operations import BookingRefused
+from shisetsu.dates import local_today
+from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.groups.models import Group
-from shisetsu.groups.operations import active_groups_of, local_today
+from shisetsu.groups.operations import active_groups_of
 from shisetsu.i18n import current_locale
 from shisetsu.lottery import engine, entries, results, rounds
 from shisetsu.lottery.bundle import bundle_bytes
 from shisetsu.lottery.forms import DeclineForm
 from shisetsu.lottery.models import IN_LOTTERY, PENDING, LotteryOutcome, LotteryRound
+from shisetsu.routing import MAX_ID
 from shisetsu.slots.display import format_day
 from shisetsu.slots.ids import InvalidSlotId, parse_slot_id
 from shisetsu.slots.operations import LOTTERY, load_rooms, slot_states
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("lottery", __name__, url_prefix="/<tenant>/lottery")
-ROUND = "/rounds/<int(min=1, max=2147483647):round_id>"
+ROUND = f"/rounds/<int(min=1, max={MAX_ID}):round_id>"
 
 
 @bp.context_processor
@@ -42,7 +45,7 @@ def _helpers() -> dict[str, Any]:
     config = current_runtime().config
     return {
         "tenant": g.tenant,
-        "local_time": lambda when: rounds.local_time(config, when) if when else "",
+        "local_time": lambda when: dates.local_time(when, config.timezone) if when else "",
         "explain": results.explain,
     }
 
@@ -225,7 +228,7 @@ def _my_outcome(rnd: LotteryRound, outcome_id: int) -> LotteryOutcome:
     return outcome
 
 
-WIN = f"{ROUND}/wins/<int(min=1, max=2147483647):outcome_id>"
+WIN = f"{ROUND}/wins/<int(min=1, max={MAX_ID}):outcome_id>"
 
 
 @bp.post(WIN)

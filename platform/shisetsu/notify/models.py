@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shisetsu.db import Base
-from shisetsu.tenancy.models import utcnow
-
-
-class UtcDateTime(sa.TypeDecorator[datetime]):
-    """``timestamptz`` that always reads back timezone-aware (SQLite returns naive UTC)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is not None:
-            return value.astimezone(UTC)
-        return value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+from shisetsu.db import Base, UtcDateTime, utcnow
 
 
 class OutboxMessage(Base):

@@ -8,10 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from shisetsu.db import TENANT_KEY
+from shisetsu.db import TENANT_KEY, utcnow
 from shisetsu.jobs import enqueue_after_commit
 from shisetsu.notify.models import OutboxMessage
-from shisetsu.tenancy.models import utcnow
 
 RELAY_JOB = "shisetsu.notify.jobs.relay_job"
 LOCALES = ("ja", "en")

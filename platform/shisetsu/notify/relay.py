@@ -22,11 +22,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from shisetsu.db import TENANT_KEY
+from shisetsu.db import TENANT_KEY, utcnow
 from shisetsu.notify.message import build_message, sender_address
 from shisetsu.notify.models import OutboxMessage
 from shisetsu.notify.transport import DeliveryError, Transport, open_transport
-from shisetsu.tenancy.models import utcnow
 
 log = logging.getLogger("shisetsu.notify")
 

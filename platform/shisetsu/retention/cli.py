@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from shisetsu.groups.operations import local_today
+from shisetsu.dates import local_today
 from shisetsu.retention import chain
 from shisetsu.retention import operations as ops
 from shisetsu.tenancy.binding import UnknownTenant, tenant_session

@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from shisetsu.accounts.models import Account, Staff
 from shisetsu.audit.models import AccessLog, Incident
 from shisetsu.booking.models import Booking
 from shisetsu.exports.models import PendingDownload
 from shisetsu.groups.models import Group
 from shisetsu.notify.models import OutboxMessage
+from shisetsu.people.models import Account, Staff
 from shisetsu.retention.operations import ERASED
 from shisetsu.slots.models import SlotHold
 

@@ -12,11 +12,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from shisetsu.db import TENANT_KEY
-from shisetsu.groups.operations import local_today
+from shisetsu.dates import local_today
+from shisetsu.db import TENANT_KEY, utcnow
 from shisetsu.retention import operations as ops
 from shisetsu.retention.requests import process_requests
-from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 
 PURGE_JOB = "shisetsu.retention.jobs.purge_job"

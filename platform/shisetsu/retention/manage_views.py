@@ -9,8 +9,8 @@ from flask import Blueprint, Response, abort, g, render_template, request, url_f
 
 from shisetsu import audit
 from shisetsu.auth.access import OPERATIONS, access
-from shisetsu.booking.printing import pdf_response
 from shisetsu.extensions import db
+from shisetsu.printing import pdf_response
 from shisetsu.retention import certificates, chain
 from shisetsu.retention.labels import template_helpers
 from shisetsu.retention.models import DeletionCertificate

@@ -14,9 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shisetsu.db import Base
-from shisetsu.notify.models import UtcDateTime
-from shisetsu.tenancy.models import utcnow
+from shisetsu.db import Base, UtcDateTime, utcnow
 
 RETENTION, REQUEST = "retention", "request"
 TRIGGERS = (RETENTION, REQUEST)

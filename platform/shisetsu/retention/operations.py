@@ -25,17 +25,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shisetsu import audit
-from shisetsu.accounts.models import Account, AccountToken, ApiToken
 from shisetsu.booking.models import ACTIVE as ACTIVE_BOOKINGS
 from shisetsu.booking.models import Booking, GroupFeed
+from shisetsu.dates import add_months_clamped
+from shisetsu.db import utcnow
 from shisetsu.groups.models import ACTIVE_STATUSES, EXPIRED, REJECTED, WITHDRAWN, Group
-from shisetsu.groups.operations import add_months
 from shisetsu.lottery.models import LotteryEntry
 from shisetsu.notify.models import OutboxMessage
+from shisetsu.people.models import Account, AccountToken, ApiToken
 from shisetsu.retention import chain
 from shisetsu.retention.models import RETENTION, DeletionCertificate, PurgedRecord
 from shisetsu.slots.models import SlotHold
-from shisetsu.tenancy.models import utcnow
 
 ERASED = "（消去済み）"
 GROUP, ACCOUNT = "group", "account"
@@ -96,7 +96,7 @@ class Tally:
 
 def cutoff_for(today: date, months: int) -> date:
     """Records that ended before this date are past the retention period."""
-    return add_months(today, -months)
+    return add_months_clamped(today, -months)
 
 
 def _purged_ids(session: Session, record_type: str) -> set[int]:

@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import render_template
 from flask_babel import force_locale
 
-from shisetsu.booking.display import wareki
-from shisetsu.booking.exports import render_pdf
+from shisetsu.printing import render_pdf, wareki
 from shisetsu.retention import chain
 from shisetsu.retention.labels import COUNT_LABELS, ITEM_LABELS, TRIGGER_LABELS, executor, label
 from shisetsu.retention.models import DeletionCertificate

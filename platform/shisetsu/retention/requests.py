@@ -18,10 +18,11 @@ from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from shisetsu import audit
-from shisetsu.accounts.models import Account
+from shisetsu.db import utcnow
 from shisetsu.groups.models import Group
 from shisetsu.notify import compose, queue_mail
 from shisetsu.notify.models import OutboxMessage
+from shisetsu.people.models import Account
 from shisetsu.retention import operations as ops
 from shisetsu.retention.models import (
     DONE,
@@ -30,7 +31,6 @@ from shisetsu.retention.models import (
     DeletionCertificate,
     DeletionRequest,
 )
-from shisetsu.tenancy.models import utcnow
 
 CLOSING = "closing"
 MAIL_WAIT = timedelta(days=3)

@@ -19,8 +19,8 @@ from flask_login import current_user
 from shisetsu.auth.access import PUBLIC, RESIDENT, access
 from shisetsu.auth.passwords import verify_password
 from shisetsu.auth.sessions import sign_out
+from shisetsu.dates import local_today
 from shisetsu.extensions import db
-from shisetsu.groups.operations import local_today
 from shisetsu.retention import requests as ops
 from shisetsu.retention.forms import DeleteAccountForm
 from shisetsu.tenancy.runtime import current_runtime

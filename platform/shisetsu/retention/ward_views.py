@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from shisetsu.audit import console
 from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import AUDITOR, access
-from shisetsu.booking.printing import pdf_response
+from shisetsu.printing import pdf_response
 from shisetsu.retention import certificates, chain
 from shisetsu.retention.labels import template_helpers
 from shisetsu.retention.models import DeletionCertificate

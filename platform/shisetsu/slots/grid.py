@@ -72,13 +72,6 @@ class Grid:
     closures: list[Closure] = field(default_factory=list)
 
 
-def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
-    """First and last day of the month containing ``month``."""
-    first = month.replace(day=1)
-    following = (first + dt.timedelta(days=32)).replace(day=1)
-    return first, following - dt.timedelta(days=1)
-
-
 def shift_month(month: dt.date, delta: int) -> dt.date:
     """The first day of the month ``delta`` months from ``month``."""
     index = month.year * 12 + month.month - 1 + delta

@@ -7,9 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shisetsu.db import Base
-from shisetsu.notify.models import UtcDateTime
-from shisetsu.tenancy.models import utcnow
+from shisetsu.db import Base, UtcDateTime, utcnow
 
 BOOKING, OFFICIAL, LOTTERY_WIN = "booking", "official", "lottery_win"
 HOLD_KINDS = (BOOKING, OFFICIAL, LOTTERY_WIN)

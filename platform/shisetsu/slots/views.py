@@ -9,13 +9,14 @@ from flask import Blueprint, abort, g, render_template, request
 from flask_babel import gettext
 
 from shisetsu.auth.access import PUBLIC, access
+from shisetsu.dates import month_bounds
 from shisetsu.extensions import db
 from shisetsu.facilities.models import Facility
 from shisetsu.facilities.operations import get_room, list_facilities
 from shisetsu.i18n import current_locale
 from shisetsu.slots.display import LEGEND_ORDER, Formatter
 from shisetsu.slots.forms import SearchForm
-from shisetsu.slots.grid import SearchCriteria, month_bounds, room_grid, search, shift_month
+from shisetsu.slots.grid import SearchCriteria, room_grid, search, shift_month
 from shisetsu.slots.ids import InvalidSlotId, parse_slot_id
 from shisetsu.slots.operations import (
     UnknownSlot,

@@ -10,8 +10,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
-from shisetsu.accounts.models import STAFF_ROLES
 from shisetsu.auth.personnel import PersonnelError
+from shisetsu.people.models import STAFF_ROLES
 from shisetsu.staff import operations as ops
 from shisetsu.tenancy.binding import UnknownTenant, tenant_session
 

@@ -1,4 +1,4 @@
-"""Forms of the staff management pages, and the role names people read."""
+"""Forms of the staff management pages, and what each role may do."""
 
 from __future__ import annotations
 
@@ -8,14 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from shisetsu.accounts.models import STAFF_ROLES
+from shisetsu.people.models import STAFF_ROLES
+from shisetsu.people.roles import ROLE_LABELS
 
-# 取扱責任者 / 取扱者 / 窓口 (English msgids; the catalogues carry the Japanese terms).
-ROLE_LABELS: dict[str, LazyString] = {
-    "responsible": _l("Responsible person"),
-    "handler": _l("Handler"),
-    "counter": _l("Counter staff"),
-}
 ROLE_DUTIES: dict[str, LazyString] = {
     "responsible": _l("Manages staff accounts, and everything a handler does."),
     "handler": _l("Runs all operations: groups, bookings, rooms, lottery, payments."),

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shisetsu import audit
-from shisetsu.accounts.models import STAFF_ROLES, ApiToken, Staff
 from shisetsu.auth.personnel import PersonnelError, new_person, normalise_login, reset_sign_in
-from shisetsu.tenancy.models import utcnow
+from shisetsu.db import utcnow
+from shisetsu.people.models import STAFF_ROLES, ApiToken, Staff
 
 RESPONSIBLE = "responsible"
 

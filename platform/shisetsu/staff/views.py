@@ -12,16 +12,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from shisetsu.accounts.models import Staff
 from shisetsu.auth.access import ANY_STAFF, STAFF_MANAGEMENT, access, permits
 from shisetsu.auth.credential_views import password_page, recovery_codes_page
 from shisetsu.auth.personnel import PersonnelError
 from shisetsu.auth.principals import STAFF
-from shisetsu.auth.signin_flow import SignInFlow, local_time, no_store, second_factor_limits
+from shisetsu.auth.signin_flow import SignInFlow, no_store, second_factor_limits
+from shisetsu.dates import local_time
+from shisetsu.db import utcnow
 from shisetsu.extensions import db
+from shisetsu.people.models import Staff
+from shisetsu.people.roles import ROLE_LABELS
 from shisetsu.staff import operations as ops
-from shisetsu.staff.forms import ROLE_DUTIES, ROLE_LABELS, AddStaffForm, ConfirmForm, RoleForm
-from shisetsu.tenancy.models import utcnow
+from shisetsu.staff.forms import ROLE_DUTIES, AddStaffForm, ConfirmForm, RoleForm
 
 bp = Blueprint("staff", __name__, url_prefix="/<tenant>/manage")
 

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shisetsu.db import PlatformBase
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now; storage is UTC, people see Asia/Tokyo."""
-    return datetime.now(UTC)
+from shisetsu.db import PlatformBase, utcnow
 
 
 class Tenant(PlatformBase):

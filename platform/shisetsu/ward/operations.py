@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from shisetsu import audit
 from shisetsu.auth.personnel import PersonnelError, new_person, normalise_login, reset_sign_in
-from shisetsu.tenancy.models import Tenant, utcnow
-from shisetsu.ward.models import Auditor
+from shisetsu.db import utcnow
+from shisetsu.people.models import Auditor
+from shisetsu.tenancy.models import Tenant
 
 
 def find_active_auditor(session: Session, login: str) -> Auditor | None:

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from shisetsu.audit.console import read_tenant
 from shisetsu.audit.operations import Actor
-from shisetsu.tenancy.models import Tenant, utcnow
+from shisetsu.db import utcnow
+from shisetsu.tenancy.models import Tenant
 from shisetsu.tenancy.runtime import current_runtime
 from shisetsu.ward import roster as roster_ops
 from shisetsu.ward.usage import TenantUsage, tenant_usage

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from shisetsu.accounts.models import STAFF_ROLES, Staff
+from shisetsu.people.models import STAFF_ROLES, Staff
 
 ACTIVE, LOCKED, REMOVED = "active", "locked", "removed"
 STATUSES = (ACTIVE, LOCKED, REMOVED)

@@ -14,7 +14,7 @@ from shisetsu.auth.access import AUDITOR, access
 from shisetsu.auth.credential_views import password_page, recovery_codes_page
 from shisetsu.auth.signin_flow import SignInFlow, second_factor_limits
 from shisetsu.extensions import db
-from shisetsu.staff.forms import ROLE_LABELS
+from shisetsu.people.roles import ROLE_LABELS
 from shisetsu.tenancy.models import Tenant
 from shisetsu.ward import operations as ops
 from shisetsu.ward import reads

@@ -1,4 +1,5 @@
-"""Accounts in a tenant schema: residents, staff, one-time tokens and API tokens.
+"""The people who sign in: residents and staff in a tenant schema (with their one-time and
+API tokens), ward auditors in the platform schema.
 
 The same person registering with two operators has two unrelated accounts, one in each
 tenant's schema.
@@ -12,8 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shisetsu.db import Base
-from shisetsu.tenancy.models import utcnow
+from shisetsu.db import Base, PlatformBase, utcnow
 
 STAFF_ROLES = ("responsible", "handler", "counter")
 
@@ -95,3 +95,15 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class Auditor(LoginState, TwoFactorState, PlatformBase):
+    """A ward official (区職員) who audits the tenants; created by CLI only."""
+
+    __tablename__ = "auditors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    active: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,1 @@
+"""The people who sign in (residents, staff, auditors) and the names of staff roles."""
