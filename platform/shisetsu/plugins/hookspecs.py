@@ -10,7 +10,8 @@ have docstring-only bodies, hence the ``empty-body`` pragma above.
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -25,6 +26,10 @@ from shisetsu.plugins.booking import (
     RoomFacts,
 )
 from shisetsu.plugins.types import GroupFacts, Violation
+
+if TYPE_CHECKING:  # for annotations only: the lottery imports this package, not the reverse
+    from shisetsu.lottery.engine import DrawInput, DrawResult, PolicySpec
+    from shisetsu.lottery.schedule import RoundSchedule
 
 hookspec = pluggy.HookspecMarker("shisetsu")
 hookimpl = pluggy.HookimplMarker("shisetsu")
@@ -62,20 +67,20 @@ def payment_terms(
 
 
 @hookspec(firstresult=True)
-def refund_ratio(booking: RefundFacts, when: Any) -> RefundRule | None:
+def refund_ratio(booking: RefundFacts, when: dt.datetime) -> RefundRule | None:
     """Return the refund rule (a whole percentage) for cancelling ``booking`` at ``when``."""
 
 
 @hookspec
-def lottery_policy() -> Any:
+def lottery_policy() -> PolicySpec | None:
     """Return the lottery ``PolicySpec`` (name, params) to freeze into a round at opening."""
 
 
 @hookspec(firstresult=True)
-def draw_lottery(draw_input: Any) -> Any:
+def draw_lottery(draw_input: DrawInput) -> DrawResult | None:
     """Return the ``DrawResult`` of ``draw_input`` if its policy is this plugin's, else None."""
 
 
 @hookspec(firstresult=True)
-def lottery_calendar(month: Any) -> Any:
+def lottery_calendar(month: dt.date) -> RoundSchedule | None:
     """Return the lottery round schedule (application, draw, confirmation) for ``month``."""
