@@ -196,7 +196,7 @@ def get_round(round_id: int) -> Any:
     session = db.session()
     rnd = _round_or_404(round_id)
     config = current_runtime().config
-    slots = rounds.round_slots(session, rnd)
+    slots = rounds.round_slots(session, config, rnd)
     states = slot_states(session, config, slots)
     data = round_dict(rnd)
     data["slots"] = [

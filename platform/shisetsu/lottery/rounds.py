@@ -47,6 +47,7 @@ from shisetsu.slots.calendar import days
 from shisetsu.slots.holds import release_slots
 from shisetsu.slots.models import LOTTERY_WIN
 from shisetsu.slots.operations import load_rooms, slots_on
+from shisetsu.tenancy.config import TenantConfig
 from shisetsu.tenancy.runtime import TenantRuntime, current_runtime
 
 
@@ -326,9 +327,8 @@ def lottery_source(
     return out
 
 
-def round_slots(session: Session, rnd: LotteryRound) -> list[Any]:
+def round_slots(session: Session, config: TenantConfig, rnd: LotteryRound) -> list[Any]:
     """Every slot of the round's usage month (all active rooms), in room and time order."""
-    config = current_runtime().config
     out = []
     for room in load_rooms(session):
         for day in days(rnd.usage_month, month_end(rnd.usage_month)):

@@ -131,7 +131,7 @@ def _options(rnd: LotteryRound, room_id: int | None) -> tuple[list[Any], list[An
     if not rooms:
         return [], [], None
     room = next((r for r in rooms if r.id == room_id), rooms[0])
-    month = [s for s in rounds.round_slots(session, rnd) if s.room_id == room.id]
+    month = [s for s in rounds.round_slots(session, config, rnd) if s.room_id == room.id]
     states = slot_states(session, config, month)
     return rooms, [s for s in month if states[s.id].state == LOTTERY], room.id
 
