@@ -31,11 +31,11 @@ from flask import Flask  # noqa: E402
 from shisetsu import create_app  # noqa: E402
 from shisetsu.dates import month_bounds  # noqa: E402
 from shisetsu.facilities.models import Room  # noqa: E402
+from shisetsu.provisioning import operations as provisioning  # noqa: E402
 from shisetsu.slots.grid import shift_month  # noqa: E402
 from shisetsu.slots.holds import hold_slots  # noqa: E402
 from shisetsu.slots.ids import SlotRef  # noqa: E402
 from shisetsu.slots.models import BOOKING, OFFICIAL, Closure  # noqa: E402
-from shisetsu.tenancy import provisioning  # noqa: E402
 from shisetsu.tenancy.binding import tenant_session  # noqa: E402
 
 ROOMS = 20

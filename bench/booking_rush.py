@@ -53,7 +53,7 @@ from shisetsu.auth.tokens import issue_token  # noqa: E402
 from shisetsu.facilities.models import Room  # noqa: E402
 from shisetsu.groups.models import APPROVED, Group  # noqa: E402
 from shisetsu.people.models import Account  # noqa: E402
-from shisetsu.tenancy import provisioning  # noqa: E402
+from shisetsu.provisioning import operations as provisioning  # noqa: E402
 from shisetsu.tenancy.binding import tenant_session  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"

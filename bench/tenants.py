@@ -26,7 +26,7 @@ from flask import Flask
 
 from shisetsu import create_app
 from shisetsu.extensions import db
-from shisetsu.tenancy import provisioning
+from shisetsu.provisioning import operations as provisioning
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.engines import dispose_tenant_engines
 

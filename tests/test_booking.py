@@ -226,8 +226,8 @@ def test_permit_pdf_is_japanese(app: Flask) -> None:
 
 
 def test_demo_bookings_fill_the_grids_once(sqlite_app: Flask) -> None:
-    from shisetsu.booking.demo import seed_bookings
     from shisetsu.demo.accounts import seed_tenant_accounts
+    from shisetsu.demo.bookings import seed_bookings
 
     seed_tenant_accounts(sqlite_app, "genkikan", "demo-password")
     first = seed_bookings(sqlite_app, "genkikan")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
-from shisetsu.tenancy import provisioning
+from shisetsu.provisioning import operations as provisioning
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.engines import tenant_sqlite_path
 from tests.fixtures.apps import make_app

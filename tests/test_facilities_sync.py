@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from shisetsu.facilities.models import Room
-from shisetsu.tenancy import provisioning
+from shisetsu.provisioning import operations as provisioning
 from shisetsu.tenancy.binding import tenant_session
 
 

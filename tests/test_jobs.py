@@ -22,7 +22,7 @@ from shisetsu.jobs import enqueue, enqueue_after_commit
 from shisetsu.jobs.cron import build_cron_scheduler, check_schedule, use_timezone
 from shisetsu.jobs.fanout import fan_out
 from shisetsu.jobs.functions import resolve
-from shisetsu.jobs.runner import use_app
+from shisetsu.jobs.runner import NoJobApp, use_app
 from shisetsu.jobs.schedule import SCHEDULE, PeriodicJob
 from shisetsu.notify import queue_mail
 from shisetsu.notify.models import OutboxMessage
@@ -114,6 +114,19 @@ def test_bad_jobs_are_refused_where_they_are_enqueued(
 ) -> None:
     with sqlite_app.app_context(), pytest.raises(ValueError):
         enqueue(func, tenant=tenant)  # type: ignore[arg-type]
+
+
+def test_enqueueing_outside_an_app_context_without_a_job_app_is_an_error() -> None:
+    """No lower layer builds the app: a process must hand its app over (the worker does)."""
+    with pytest.raises(NoJobApp):
+        enqueue("tests.test_jobs.record", tenant="regasu")
+    assert CALLS == []
+
+
+def test_outside_an_app_context_jobs_run_in_the_app_handed_over(sqlite_app: Flask) -> None:
+    use_app(sqlite_app)
+    enqueue("tests.test_jobs.record", "handed", tenant="regasu")
+    assert [(tenant, value) for tenant, value, _facilities in CALLS] == [("regasu", "handed")]
 
 
 def test_after_commit_jobs_wait_for_the_commit_and_die_with_a_rollback(

@@ -16,7 +16,7 @@ from flask import Flask
 
 from shisetsu.db import Base, PlatformBase
 from shisetsu.models import import_all_models
-from shisetsu.tenancy import migrate
+from shisetsu.provisioning import migrate
 from shisetsu.tenancy.engines import platform_sqlite_path, tenant_sqlite_path
 from tests.fixtures.apps import PgDatabase
 

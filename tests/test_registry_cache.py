@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
+from shisetsu.provisioning.operations import admin_connection
 from shisetsu.tenancy.binding import clear_registry_cache, find_tenant
 from shisetsu.tenancy.models import Tenant
-from shisetsu.tenancy.provisioning import admin_connection
 
 
 def _retire(app: Flask, slug: str) -> None:

@@ -9,9 +9,9 @@ import pyotp
 from flask import Flask
 
 from shisetsu.auth.sessions import LAST_SEEN
-from shisetsu.auth.signin_flow import PENDING_KEY
 from shisetsu.auth.totp import STEP_SECONDS
 from shisetsu.dates import local_time
+from shisetsu.signin.flow import PENDING_KEY
 from tests.test_staff_support import (
     PASSWORD,
     english,

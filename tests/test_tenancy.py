@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from shisetsu.extensions import db
-from shisetsu.tenancy import provisioning
+from shisetsu.provisioning import operations as provisioning
 from shisetsu.tenancy.binding import (
     TenantBindingError,
     UnknownTenant,

@@ -18,7 +18,8 @@ from flask import Flask
 
 from shisetsu.extensions import db
 from shisetsu.facilities.models import Facility, Room
-from shisetsu.tenancy import migrate, provisioning
+from shisetsu.provisioning import migrate
+from shisetsu.provisioning import operations as provisioning
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.names import InvalidSlug, role_name, role_prefix
 from tests.fixtures.apps import PgDatabase, make_app

@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from shisetsu.db import utcnow
+from shisetsu.demo.lottery import seed_lottery
 from shisetsu.extensions import db
 from shisetsu.facilities.models import Room
 from shisetsu.lottery import results, rounds
-from shisetsu.lottery.demo import seed_lottery
 from shisetsu.people.models import Auditor
 from shisetsu.slots.models import OFFICIAL, SlotHold
 from shisetsu.tenancy.binding import tenant_session

@@ -4,26 +4,26 @@ from flask import Flask
 
 from shisetsu.accounts.views import bp as accounts_bp
 from shisetsu.audit.views import bp as audit_bp
-from shisetsu.audit.ward_views import bp as ward_audit_bp
 from shisetsu.booking.manage_views import bp as booking_manage_bp
 from shisetsu.booking.views import bp as booking_bp
 from shisetsu.errors import register_error_handlers
 from shisetsu.exports.views import bp as exports_bp
-from shisetsu.exports.ward_views import bp as ward_exports_bp
 from shisetsu.facilities.views import bp as facilities_bp
 from shisetsu.groups.manage_views import bp as groups_manage_bp
 from shisetsu.groups.views import bp as groups_bp
 from shisetsu.lottery.manage_views import bp as lottery_manage_bp
-from shisetsu.lottery.manage_views import ward_bp as ward_lottery_bp
 from shisetsu.lottery.views import bp as lottery_bp
 from shisetsu.notify.views import init_app as init_dev_mail
 from shisetsu.portal.views import bp as portal_bp
 from shisetsu.retention.manage_views import bp as retention_manage_bp
 from shisetsu.retention.views import bp as retention_account_bp
-from shisetsu.retention.ward_views import bp as ward_privacy_bp
 from shisetsu.slots.manage_views import bp as slots_manage_bp
 from shisetsu.slots.views import bp as slots_bp
 from shisetsu.staff.views import bp as staff_bp
+from shisetsu.ward.audit_views import bp as ward_audit_bp
+from shisetsu.ward.exports_views import bp as ward_exports_bp
+from shisetsu.ward.lottery_views import bp as ward_lottery_bp
+from shisetsu.ward.privacy_views import bp as ward_privacy_bp
 from shisetsu.ward.views import bp as ward_bp
 
 

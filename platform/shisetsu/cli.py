@@ -13,9 +13,9 @@ from shisetsu.i18n import compile_catalogs
 from shisetsu.jobs.cli import cron_command, worker_command
 from shisetsu.lottery.cli import lottery_cli
 from shisetsu.notify.cli import mail_cli
+from shisetsu.provisioning.cli import tenants_cli
 from shisetsu.retention.cli import retention_cli
 from shisetsu.staff.cli import staff_cli
-from shisetsu.tenancy.cli import tenants_cli
 from shisetsu.ward.cli import ward_cli
 
 

@@ -20,7 +20,7 @@ Exports and deletions of personal data (each one is a finding the ward reviews):
 
 An auditor reading a tenant from a ward page (a request bound to no tenant) logs in that
 tenant's log with ``audit.record_for_tenant(app, slug, audit.VIEW, "group", 12)``, or
-reads through :func:`shisetsu.audit.console.read_tenant`, which logs for it.
+reads through :func:`shisetsu.ward.console.read_tenant`, which logs for it.
 """
 
 from shisetsu.audit.operations import (

@@ -25,7 +25,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from shisetsu.tenancy import migrate, provisioning
+from shisetsu.provisioning import migrate
+from shisetsu.provisioning import operations as provisioning
 from shisetsu.tenancy.binding import clear_registry_cache
 from shisetsu.tenancy.engines import dispose_tenant_engines, is_postgres, tenant_sqlite_path
 from shisetsu.tenancy.models import Tenant

@@ -18,10 +18,10 @@ from shisetsu.extensions import db
 from shisetsu.groups.models import APPROVED, Group
 from shisetsu.groups.operations import validity_period
 from shisetsu.people.models import Account, Auditor, Staff
+from shisetsu.provisioning.operations import default_config_path
 from shisetsu.staff.operations import create_staff
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.config import TenantConfig
-from shisetsu.tenancy.provisioning import default_config_path
 from shisetsu.tenancy.runtime import runtime_for
 from shisetsu.ward.operations import create_auditor
 

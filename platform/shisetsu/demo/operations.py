@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from shisetsu.demo.accounts import demo_password, seed_auditor, seed_tenant_accounts
-from shisetsu.tenancy import provisioning
+from shisetsu.provisioning import operations as provisioning
 
 DEMO_TENANTS = ("regasu", "genkikan")
 
@@ -37,11 +37,11 @@ def seed(app: Flask, only: str | None = None, progress: Progress | None = None) 
     credentials = [seed_auditor(app, password)]
     for slug in slugs:
         credentials.extend(seed_tenant_accounts(app, slug, password))
-    from shisetsu.lottery.demo import seed_lottery  # the lottery builds on the accounts
+    from shisetsu.demo.lottery import seed_lottery  # the lottery builds on the accounts
 
     lottery = [seed_lottery(app, slug, password) for slug in slugs]
     report.extend(lottery)
-    from shisetsu.booking.demo import seed_bookings  # bookings for the demo groups
+    from shisetsu.demo.bookings import seed_bookings  # bookings for the demo groups
 
     report.extend(seed_bookings(app, slug) for slug in slugs)
     report.append("")

@@ -4,5 +4,5 @@
 :mod:`.operations` encrypts it, writes the ``export_ledger`` row (date, handler, content,
 record count: the ward's 管理簿, DOMAIN §6) and the access-log EXPORT entry in the same
 transaction; :mod:`.reveal` carries the password to the page that shows it once;
-:mod:`.views` (managers) and :mod:`.ward_views` (auditors) are the pages.
+:mod:`.views` are the managers' pages (the auditors' ledger is in :mod:`shisetsu.ward`).
 """

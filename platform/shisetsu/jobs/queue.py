@@ -25,7 +25,8 @@ def enqueue(func: str | JobFunction, *args: Any, tenant: str | None, **kwargs: A
 
     Returns the rq job id, or None when the job ran in-process or could not be queued. Never
     raises for an unreachable Redis or a failing in-process job: both are logged. A bad
-    ``func`` or slug is a programming error and raises ``ValueError`` here.
+    ``func`` or slug is a programming error and raises ``ValueError`` here; so is a call
+    outside any app context in a process that handed no app over (``NoJobApp``).
     """
     path = job_path(func)
     if tenant is not None:
@@ -57,7 +58,8 @@ def enqueue(func: str | JobFunction, *args: Any, tenant: str | None, **kwargs: A
 
 
 def _app() -> Flask:
-    """The current app, or (outside any app context) the process's job app."""
+    """The current app, or (outside any app context) the one handed to ``use_app``; with
+    neither, :class:`~shisetsu.jobs.runner.NoJobApp` (enqueueing never builds an app)."""
     if has_app_context():
         return current_app._get_current_object()  # type: ignore[attr-defined]
     return job_app()

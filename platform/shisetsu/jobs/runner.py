@@ -1,10 +1,10 @@
 """Running one job: bind the tenant, call the function with the session, commit.
 
-A worker process builds its app once with ``create_app()`` (configuration from the
-environment, like the web process) and reuses it for every job; ``shisetsu worker`` and the
-tests hand theirs over with :func:`use_app`. rq's default worker forks a work horse per
-job: the horse inherits the app, and its connection pools are reset on first use so no
-database connection is shared across processes.
+The process that runs jobs hands its app over once with :func:`use_app` (``shisetsu
+worker`` does, and so do the tests) and it is reused for every job; this layer never builds
+an app itself, so a job with no app to run in is an error, not a silent app build. rq's
+default worker forks a work horse per job: the horse inherits the app, and its connection
+pools are reset on first use so no database connection is shared across processes.
 """
 
 from __future__ import annotations
@@ -26,23 +26,24 @@ _process: dict[str, Any] = {}
 
 
 def use_app(app: Flask | None) -> None:
-    """Run this process's jobs in ``app`` instead of one built from the environment.
-
-    ``None`` forgets it again (the next job builds its own with ``create_app()``).
-    """
+    """Run this process's jobs in ``app``. ``None`` forgets it again."""
     _process.clear()
     if app is not None:
         _process.update(app=app, pid=os.getpid())
 
 
+class NoJobApp(RuntimeError):
+    """A job was to run (or be queued) outside any app context and no app was handed over."""
+
+
 def job_app() -> Flask:
-    """The app this process runs jobs in: created on first use, then reused."""
+    """The app this process runs jobs in, as handed over with :func:`use_app`."""
     app: Flask | None = _process.get("app")
     if app is None:
-        from shisetsu.app import create_app
-
-        use_app(create_app())
-        return job_app()
+        raise NoJobApp(
+            "no app to run jobs in: enqueue inside an app context, or hand the process's "
+            "app over with shisetsu.jobs.runner.use_app(app) (shisetsu worker does)"
+        )
     if _process.get("pid") != os.getpid():
         _forget_inherited_connections(app)
         _process["pid"] = os.getpid()

@@ -1,9 +1,9 @@
-"""Staff lottery console (``/<tenant>/manage/lottery/``) and the ward's view (``/ward/lottery``).
+"""Staff lottery console (``/<tenant>/manage/lottery/``).
 
 Staff see entries and contention per round, open this month's round, close and draw by
 hand (each idempotent, as the periodic job), and preview the draw with a throwaway seed
-(never the committed one, nothing published). The ward sees every tenant's rounds with
-statistics and the verification status; each tenant read is logged in its access log.
+(never the committed one, nothing published). The ward's view is
+:mod:`shisetsu.ward.lottery_views`.
 """
 
 from __future__ import annotations
@@ -13,24 +13,19 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from shisetsu import dates
-from shisetsu.audit.console import audited_tenants, read_tenant
-from shisetsu.audit.operations import request_actor
-from shisetsu.auth.access import AUDITOR, OPERATIONS, access
+from shisetsu.auth.access import OPERATIONS, access
 from shisetsu.db import utcnow
 from shisetsu.extensions import db
-from shisetsu.i18n import current_locale
 from shisetsu.lottery import jobs, results, rounds
 from shisetsu.lottery.labels import round_state
 from shisetsu.lottery.models import LotteryRound
@@ -38,7 +33,6 @@ from shisetsu.routing import MAX_ID
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("lottery_manage", __name__, url_prefix="/<tenant>/manage/lottery")
-ward_bp = Blueprint("ward_lottery", __name__, url_prefix="/ward/lottery")
 ROUND = f"/rounds/<int(min=1, max={MAX_ID}):round_id>"
 
 
@@ -143,43 +137,3 @@ def preview(round_id: int) -> ResponseReturnValue:
         stats=results.round_stats(session, rnd),
         preview={"allocated": len(result.allocation), "statuses": counts},
     )
-
-
-# --- ward --------------------------------------------------------------------------------
-
-
-@ward_bp.get("/")
-@access(AUDITOR)
-def ward_rounds() -> str:
-    """Every tenant's rounds with statistics and verification status."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    tenants = audited_tenants(db.session(), request.args.get("slug") or None)
-    actor = request_actor()
-    sections = []
-    for tenant in tenants:
-
-        def read(session: Any, slug: str = tenant.slug) -> list[dict[str, Any]]:
-            out = []
-            lang = current_locale()
-            names = {c.code: c.name.get(lang) for c in current_runtime().config.group_categories}
-            for rnd in rounds.list_rounds(session):
-                verdict = results.verify_round(session, slug, rnd) if rnd.drawn else None
-                out.append(
-                    {
-                        "id": rnd.id,
-                        "month": rnd.usage_month,
-                        "state": rnd.state,
-                        "commitment": rnd.commitment,
-                        "seed": rnd.revealed_seed,
-                        "entries_hash": rnd.entries_hash,
-                        "result_hash": rnd.result_hash,
-                        "stats": results.round_stats(session, rnd),
-                        "verified": verdict[0] if verdict else None,
-                        "category_names": names,
-                    }
-                )
-            return out
-
-        rows = read_tenant(app, tenant.slug, actor, read, record_type="lottery_rounds")
-        sections.append((tenant, rows))
-    return render_template("lottery/ward.html", sections=sections)

@@ -14,15 +14,15 @@ from flask_login import current_user
 
 from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import ANY_STAFF, STAFF_MANAGEMENT, access, permits
-from shisetsu.auth.credential_views import password_page, recovery_codes_page
 from shisetsu.auth.personnel import PersonnelError
 from shisetsu.auth.principals import STAFF
-from shisetsu.auth.signin_flow import SignInFlow, no_store, second_factor_limits
 from shisetsu.dates import local_time
 from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.people.models import Staff
 from shisetsu.people.roles import ROLE_LABELS
+from shisetsu.signin.credential_views import password_page, recovery_codes_page
+from shisetsu.signin.flow import SignInFlow, no_store, second_factor_limits
 from shisetsu.staff import operations as ops
 from shisetsu.staff.forms import ROLE_DUTIES, AddStaffForm, ConfirmForm, RoleForm
 

@@ -1,1 +1,1 @@
-"""Tenancy: the tenant registry, per-tenant schemas/files, binding and provisioning."""
+"""Tenancy: the tenant registry, per-tenant schemas/files, configuration and binding."""

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 
 from shisetsu.auth.personnel import PersonnelError
 from shisetsu.extensions import db
-from shisetsu.tenancy import provisioning
+from shisetsu.provisioning import operations as provisioning
 from shisetsu.ward import operations as ops
 
 ward_cli = click.Group("ward", help="Ward auditor accounts.")

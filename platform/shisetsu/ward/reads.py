@@ -1,6 +1,6 @@
 """What the ward's usage and roster pages read from each tenant, every read logged there.
 
-Like :mod:`shisetsu.audit.console`, each tenant is read through its own tenant-bound
+Like :mod:`shisetsu.ward.console`, each tenant is read through its own tenant-bound
 session and the auditor's view is recorded in *that tenant's* access log in the same
 transaction (``view`` of ``usage`` or ``staff_roster``). The results are plain data.
 """
@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from shisetsu.audit.console import read_tenant
 from shisetsu.audit.operations import Actor
 from shisetsu.db import utcnow
 from shisetsu.tenancy.models import Tenant
 from shisetsu.tenancy.runtime import current_runtime
 from shisetsu.ward import roster as roster_ops
+from shisetsu.ward.console import read_tenant
 from shisetsu.ward.usage import TenantUsage, tenant_usage
 
 USAGE, ROSTER = "usage", "staff_roster"

@@ -8,16 +8,16 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
-from shisetsu.audit.console import audited_tenants
 from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import AUDITOR, access
-from shisetsu.auth.credential_views import password_page, recovery_codes_page
-from shisetsu.auth.signin_flow import SignInFlow, second_factor_limits
 from shisetsu.extensions import db
 from shisetsu.people.roles import ROLE_LABELS
+from shisetsu.signin.credential_views import password_page, recovery_codes_page
+from shisetsu.signin.flow import SignInFlow, second_factor_limits
 from shisetsu.tenancy.models import Tenant
 from shisetsu.ward import operations as ops
 from shisetsu.ward import reads
+from shisetsu.ward.console import audited_tenants
 from shisetsu.ward.roster import STATUSES
 from shisetsu.ward.usage import LEVELS
 from shisetsu.ward.web import app_object

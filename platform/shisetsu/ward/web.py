@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Flask, abort, current_app
 
-from shisetsu.audit.console import audited_tenants
 from shisetsu.extensions import db
 from shisetsu.tenancy.models import Tenant
+from shisetsu.ward.console import audited_tenants
 
 
 def app_object() -> Flask:

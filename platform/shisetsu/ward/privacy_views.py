@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from shisetsu.audit import console
 from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import AUDITOR, access
 from shisetsu.printing import pdf_response
@@ -18,6 +17,7 @@ from shisetsu.retention.labels import template_helpers
 from shisetsu.retention.models import DeletionCertificate
 from shisetsu.retention.printing import certificate_pdf, pdf_filename
 from shisetsu.tenancy.runtime import runtime_for
+from shisetsu.ward import console
 from shisetsu.ward.web import app_object, audited_tenant_or_404
 
 bp = Blueprint("ward_privacy", __name__, url_prefix="/ward/privacy")

@@ -39,10 +39,10 @@ from shisetsu.auth.limits import login_limits
 from shisetsu.auth.lockout import Attempt, Outcome, authenticate
 from shisetsu.auth.principals import MODELS, is_usable, principal_for
 from shisetsu.auth.sessions import sign_in, sign_out
-from shisetsu.auth.signin_forms import CodeForm, LoginForm
 from shisetsu.dates import local_time
 from shisetsu.db import utcnow
 from shisetsu.extensions import db, limiter
+from shisetsu.signin.forms import CodeForm, LoginForm
 
 PENDING_KEY = "2fa_pending"
 PENDING_WRONG_CODES = 5  # then the password must be entered again

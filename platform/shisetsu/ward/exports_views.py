@@ -10,13 +10,13 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy.orm import Session
 
-from shisetsu.audit import console
 from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import AUDITOR, access
 from shisetsu.exports import content
 from shisetsu.exports import operations as ops
 from shisetsu.exports.models import ExportLedger
 from shisetsu.i18n import current_locale
+from shisetsu.ward import console
 from shisetsu.ward.web import app_object, audited_tenant_or_404
 
 bp = Blueprint("ward_exports", __name__, url_prefix="/ward/exports")

@@ -16,10 +16,10 @@ from shisetsu.auth import second_factor as factor
 from shisetsu.auth.personnel import change_own_password
 from shisetsu.auth.principals import principal_for
 from shisetsu.auth.sessions import sign_in
-from shisetsu.auth.signin_flow import SignInFlow, no_store
-from shisetsu.auth.signin_forms import CodeForm, PasswordForm
 from shisetsu.db import utcnow
 from shisetsu.extensions import db
+from shisetsu.signin.flow import SignInFlow, no_store
+from shisetsu.signin.forms import CodeForm, PasswordForm
 
 
 def recovery_codes_page(flow: SignInFlow) -> ResponseReturnValue:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from shisetsu.audit.grants import restrict_platform_role, restrict_tenant_role
 from shisetsu.facilities.operations import SyncSummary, sync_facilities
 from shisetsu.plugins.host import PluginConfigError, build_plugin_manager
-from shisetsu.tenancy import migrate
+from shisetsu.provisioning import migrate
 from shisetsu.tenancy.binding import clear_registry_cache
 from shisetsu.tenancy.config import TenantConfig, TenantConfigError, load_tenant_config
 from shisetsu.tenancy.engines import (

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from shisetsu.tenancy import provisioning
+from shisetsu.provisioning import operations as provisioning
 from shisetsu.tenancy.config import TenantConfigError
 from shisetsu.tenancy.names import InvalidSlug
 

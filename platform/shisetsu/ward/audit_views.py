@@ -16,7 +16,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from shisetsu.audit import console
 from shisetsu.audit.findings import AlreadyReviewed, review_finding
 from shisetsu.audit.forms import LogSearchForm, ReviewForm
 from shisetsu.audit.labels import describe, log_action, log_actor, rule_label, severity_label
@@ -26,6 +25,7 @@ from shisetsu.dates import local_time
 from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.tenancy.models import Tenant
+from shisetsu.ward import console
 from shisetsu.ward.web import app_object, audited_tenant_or_404
 
 bp = Blueprint("ward_audit", __name__, url_prefix="/ward/audit")
