@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_app_context
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -48,7 +47,7 @@ from shisetsu.slots.holds import release_slots
 from shisetsu.slots.models import LOTTERY_WIN
 from shisetsu.slots.operations import load_rooms, slots_on
 from shisetsu.tenancy.config import TenantConfig
-from shisetsu.tenancy.runtime import TenantRuntime, current_runtime
+from shisetsu.tenancy.runtime import TenantRuntime
 
 
 class RoundStateError(Refusal):
@@ -296,14 +295,14 @@ def first_come_opening(session: Session, category: str, day: dt.date) -> dt.date
 
 
 def lottery_source(
-    session: Session, room_ids: Sequence[int], start: dt.date, end: dt.date
+    session: Session, config: TenantConfig, room_ids: Sequence[int], start: dt.date, end: dt.date
 ) -> set[str]:
     """Slot ids of ``room_ids`` in ``start..end`` covered by a round not yet released.
 
     Installed with ``slots.lottery.set_lottery_source`` in the app factory. One query
     when no round is in progress (the common case).
     """
-    if not room_ids or end < start or not has_app_context() or "tenant" not in g:
+    if not room_ids or end < start:
         return set()
     months = list(
         session.scalars(
@@ -316,7 +315,6 @@ def lottery_source(
     )
     if not months:
         return set()
-    config = current_runtime().config
     rooms = load_rooms(session, room_ids=room_ids)
     out: set[str] = set()
     for month in months:
