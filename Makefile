@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install messages clean
+.PHONY: run test lint layers typecheck pytest install messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,16 @@ run: install
 	$(BIN)/shisetsu demo seed
 	$(BIN)/shisetsu run --host 127.0.0.1 --port 5000
 
-## make test: ruff, mypy, pytest (PostgreSQL/Redis/Chromium suites when reachable)
+## make test: ruff, the import-layer contracts, mypy, pytest (PostgreSQL/Redis/Chromium suites when reachable)
 test: install lint typecheck pytest
 
-lint:
+lint: layers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## make layers: packages import only downwards, domains never import consoles (.importlinter)
+layers:
+	$(BIN)/lint-imports
 
 typecheck:
 	$(BIN)/mypy
@@ -41,4 +45,4 @@ messages:
 	rm messages.pot
 
 clean:
-	rm -rf $(VENV) instance .mypy_cache .ruff_cache .pytest_cache node_modules
+	rm -rf $(VENV) instance .mypy_cache .ruff_cache .pytest_cache .import_linter_cache node_modules

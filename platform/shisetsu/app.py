@@ -13,7 +13,7 @@ from shisetsu import api, i18n, security, tenancy_web
 from shisetsu.auth import sessions
 from shisetsu.auth.setup import init_login_manager
 from shisetsu.blueprints import register_blueprints
-from shisetsu.cli import register_cli
+from shisetsu.commands import register_cli
 from shisetsu.config import load_config
 from shisetsu.extensions import babel, csrf, db, limiter, login_manager
 from shisetsu.lottery import labels as lottery_labels

@@ -1,4 +1,5 @@
-"""The ``shisetsu`` console script: Flask's CLI with the app factory and our command groups."""
+"""The ``shisetsu`` console script: Flask's CLI with the app factory (which registers the
+command groups of :mod:`shisetsu.commands`)."""
 
 from __future__ import annotations
 
@@ -6,53 +7,10 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from shisetsu.audit.cli import audit_cli
-from shisetsu.backup.cli import backup_commands
-from shisetsu.demo.cli import demo_cli
-from shisetsu.i18n import compile_catalogs
-from shisetsu.jobs.cli import cron_command, worker_command
-from shisetsu.lottery.cli import lottery_cli
-from shisetsu.notify.cli import mail_cli
-from shisetsu.provisioning.cli import tenants_cli
-from shisetsu.retention.cli import retention_cli
-from shisetsu.staff.cli import staff_cli
-from shisetsu.ward.cli import ward_cli
-
-
-@click.group("i18n")
-def i18n_cli() -> None:
-    """Translation catalogues."""
-
-
-@i18n_cli.command("compile")
-def compile_command() -> None:
-    """Compile messages.po files whose .mo is missing or stale."""
-    written = compile_catalogs()
-    click.echo(f"compiled {len(written)} catalogue(s)")
-
-
-def register_cli(app: Flask) -> None:
-    """Attach every command group to the app (also reachable as ``flask --app wsgi``)."""
-    for group in (
-        tenants_cli,
-        demo_cli,
-        i18n_cli,
-        worker_command,
-        cron_command,
-        mail_cli,
-        staff_cli,
-        ward_cli,
-        audit_cli,
-        lottery_cli,
-        retention_cli,
-        *backup_commands,
-    ):
-        app.cli.add_command(group)
+from shisetsu.app import create_app
 
 
 def _create_app() -> Flask:
-    from shisetsu.app import create_app
-
     return create_app()
 
 

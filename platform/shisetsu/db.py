@@ -67,6 +67,6 @@ class TenantSession(FlaskSession):
         tenant = self.info.get(TENANT_KEY)
         if tenant is None:
             return self._db.engine
-        from shisetsu.tenancy.engines import tenant_engine
-
-        return tenant_engine(tenant)
+        # The bound tenant (tenancy.names.BoundTenant) knows its engine: the tenancy layer
+        # builds on this module, so it is asked rather than imported.
+        return tenant.engine()

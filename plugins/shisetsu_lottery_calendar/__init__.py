@@ -17,8 +17,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shisetsu.lottery.schedule import RoundSchedule
 from shisetsu.plugins import hookimpl
+from shisetsu.plugins.lottery import RoundSchedule
 
 Day = Annotated[int, Field(ge=1, le=28)]
 """A day of the opening month (every month has it)."""

@@ -24,13 +24,21 @@ from shisetsu.auth.access import OPERATIONS, access
 from shisetsu.dates import local_today
 from shisetsu.exports import content, reveal
 from shisetsu.exports import operations as ops
-from shisetsu.exports.forms import BookingsExportForm, DailyExportForm, GroupsExportForm
+from shisetsu.exports.forms import (
+    BookingsExportForm,
+    DailyExportForm,
+    GroupsExportForm,
+    daily_export_form,
+)
 from shisetsu.extensions import db
 from shisetsu.facilities.operations import list_facilities
 from shisetsu.i18n import current_locale
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("exports", __name__, url_prefix="/<tenant>/manage/exports")
+# The daily processing list (a booking page) shows its export form through this global, so
+# booking needs nothing of the exports package that builds on it.
+bp.add_app_template_global(daily_export_form)
 
 
 @bp.context_processor

@@ -40,7 +40,7 @@ from shisetsu.lottery.models import (
     LotteryOutcome,
     LotteryRound,
 )
-from shisetsu.lottery.schedule import RoundSchedule
+from shisetsu.plugins.lottery import RoundSchedule
 from shisetsu.refusals import Refusal
 from shisetsu.slots.calendar import days
 from shisetsu.slots.holds import release_slots

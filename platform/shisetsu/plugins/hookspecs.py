@@ -11,7 +11,6 @@ have docstring-only bodies, hence the ``empty-body`` pragma above.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -25,11 +24,8 @@ from shisetsu.plugins.booking import (
     RefundRule,
     RoomFacts,
 )
+from shisetsu.plugins.lottery import DrawAnswer, DrawRequest, LotteryPolicy, RoundSchedule
 from shisetsu.plugins.types import GroupFacts, Violation
-
-if TYPE_CHECKING:  # for annotations only: the lottery imports this package, not the reverse
-    from shisetsu.lottery.engine import DrawInput, DrawResult, PolicySpec
-    from shisetsu.lottery.schedule import RoundSchedule
 
 hookspec = pluggy.HookspecMarker("shisetsu")
 hookimpl = pluggy.HookimplMarker("shisetsu")
@@ -72,12 +68,12 @@ def refund_ratio(booking: RefundFacts, when: dt.datetime) -> RefundRule | None:
 
 
 @hookspec
-def lottery_policy() -> PolicySpec | None:
+def lottery_policy() -> LotteryPolicy | None:
     """Return the lottery ``PolicySpec`` (name, params) to freeze into a round at opening."""
 
 
 @hookspec(firstresult=True)
-def draw_lottery(draw_input: DrawInput) -> DrawResult | None:
+def draw_lottery(draw_input: DrawRequest) -> DrawAnswer | None:
     """Return the ``DrawResult`` of ``draw_input`` if its policy is this plugin's, else None."""
 
 

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 # First path segments the application itself uses: a tenant may not take them.
 RESERVED_SLUGS = frozenset(
@@ -57,3 +59,9 @@ class BoundTenant:
     schema: str
     role: str | None = None  # PostgreSQL only
     sqlite_path: Path | None = None  # SQLite only
+
+    def engine(self) -> sa.Engine:
+        """The engine serving this tenant: the shared one on PostgreSQL, its file on SQLite."""
+        from shisetsu.tenancy.engines import tenant_engine  # engines builds on this module
+
+        return tenant_engine(self)
