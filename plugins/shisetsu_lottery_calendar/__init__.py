@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shisetsu.lottery.schedule import RoundSchedule
 from shisetsu.plugins import hookimpl
+from shisetsu.plugins.lottery import RoundSchedule
 
-
-def _day(default: int) -> Any:
-    return Field(default=default, ge=1, le=28)
-
-
-def _hour(default: int) -> Any:
-    return Field(default=default, ge=0, le=23)
+Day = Annotated[int, Field(ge=1, le=28)]
+"""A day of the opening month (every month has it)."""
+Hour = Annotated[int, Field(ge=0, le=23)]
+"""A local hour."""
 
 
 def _month_add(month: dt.date, months: int) -> dt.date:
@@ -44,14 +41,14 @@ class LotteryCalendar:
 
         timezone: str = "Asia/Tokyo"
         usage_month_offset: int = Field(default=2, ge=1, le=12)
-        open_day: int = _day(1)
-        open_hour: int = _hour(9)
-        apply_until_day: int = _day(10)
-        draw_day: int = _day(11)
-        draw_hour: int = _hour(10)
-        confirm_until_day: int = _day(20)
-        first_come_day: int = _day(21)
-        first_come_hour: int = _hour(9)
+        open_day: Day = 1
+        open_hour: Hour = 9
+        apply_until_day: Day = 10
+        draw_day: Day = 11
+        draw_hour: Hour = 10
+        confirm_until_day: Day = 20
+        first_come_day: Day = 21
+        first_come_hour: Hour = 9
         first_come_delay_days: dict[str, int] = Field(default_factory=dict)
         entries_per_group: int = Field(default=5, ge=1, le=20)
         allowed_categories: list[str] = Field(default_factory=list)

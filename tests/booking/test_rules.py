@@ -165,7 +165,7 @@ def test_registration_must_cover_the_use_date(app: Flask) -> None:
 def test_lottery_slots_cannot_be_booked_first_come(app: Flask) -> None:
     group_id = group(app, "regasu", "resident")
     target = hall(app, dt.date(2026, 3, 2), "am")
-    set_lottery_source(app, lambda session, rooms, start, end: {target})
+    set_lottery_source(app, lambda session, config, rooms, start, end: {target})
     try:
         assert codes(app, "regasu", group_id, [target]) == ["slot_in_lottery"]
     finally:

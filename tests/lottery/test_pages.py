@@ -178,7 +178,7 @@ def test_outdoor_grounds_take_resident_groups_only(any_app: Flask) -> None:
 
         slot = next(
             s
-            for s in rounds.round_slots(session, rnd)
+            for s in rounds.round_slots(session, current_runtime().config, rnd)
             if s.room_id == room.id and s.date.weekday() < 5
         )
         with pytest.raises(entries.EntryRefused) as refused:

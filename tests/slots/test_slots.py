@@ -263,7 +263,9 @@ def test_taken_hold_lottery_and_past_states(slots_app: Flask) -> None:
 def test_the_lottery_source_is_installed_per_app(slots_app: Flask) -> None:
     room = room_id(slots_app, "genkikan", "genkikan", "kitchen")
     day = dt.date(2030, 6, 13)
-    set_lottery_source(slots_app, lambda session, rooms, start, end: {f"{room}-20300613-pm"})
+    set_lottery_source(
+        slots_app, lambda session, config, rooms, start, end: {f"{room}-20300613-pm"}
+    )
     try:
         states = states_of(slots_app, "genkikan", room, day, day)
     finally:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 
 from shisetsu.accounts import operations as ops
@@ -78,6 +78,7 @@ def create_account(
     with tenant_session(app, slug) as session:
         account = ops.signup(
             session,
+            g.tenant,
             login=login,
             email=email or (f"{login}@example.jp" if "@" not in login else unique() + "@x.jp"),
             password=password,

@@ -81,7 +81,7 @@ def lottery_slot_ids(app: Flask, tenant: str, round_id: int, count: int) -> list
     with tenant_session(app, tenant) as session:
         rnd = session.get(LotteryRound, round_id)
         assert rnd is not None
-        slots = rounds.round_slots(session, rnd)[:400]
+        slots = rounds.round_slots(session, current_runtime().config, rnd)[:400]
         states = slot_states(session, current_runtime().config, slots, now=T0)
         found: list[str] = []
         seen: set[tuple[int, dt.date]] = set()

@@ -2,6 +2,7 @@
 
 Each mail is keyed by the event it reports (``verify:<token id>``, ``reset:<token id>``,
 ``password-changed:<account id>:<session version>``), so reporting it twice sends one mail.
+Each names the tenant it is sent for, which the caller passes.
 """
 
 from __future__ import annotations
@@ -9,35 +10,41 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import g
 from flask_babel import format_datetime, gettext
 from sqlalchemy.orm import Session
 
 from shisetsu.i18n import current_locale
 from shisetsu.notify import compose, queue_mail
 from shisetsu.people.models import Account
+from shisetsu.tenancy.models import Tenant
 
 TIME_FORMAT = "yyyy-MM-dd HH:mm"
 
 
-def _tenant_name() -> str:
-    tenant = g.get("tenant")
-    return tenant.name(current_locale()) if tenant is not None else ""
+def _name(tenant: Tenant) -> str:
+    """The tenant's name in the language the mail is being written in."""
+    return tenant.name(current_locale())
 
 
-def _footer() -> str:
+def _footer(tenant: Tenant) -> str:
     return gettext(
         "%(tenant)s — this mail was sent automatically; replies are not read.",
-        tenant=_tenant_name(),
+        tenant=_name(tenant),
     )
 
 
 def _send(
-    session: Session, account: Account, *, key: str, kind: str, render: Callable[[], list[str]]
+    session: Session,
+    tenant: Tenant,
+    account: Account,
+    *,
+    key: str,
+    kind: str,
+    render: Callable[[], list[str]],
 ) -> None:
     def subject_and_body() -> tuple[str, str]:
         subject, *lines = render()
-        return subject, "\n\n".join([*lines, _footer()])
+        return subject, "\n\n".join([*lines, _footer(tenant)])
 
     content = compose(subject_and_body, account.locale)
     queue_mail(
@@ -52,16 +59,22 @@ def _send(
 
 
 def verification(
-    session: Session, account: Account, *, token_id: int, url: str, expires_at: datetime
+    session: Session,
+    tenant: Tenant,
+    account: Account,
+    *,
+    token_id: int,
+    url: str,
+    expires_at: datetime,
 ) -> None:
     """The link that confirms a new account's email address."""
 
     def render() -> list[str]:
         return [
-            gettext("[%(tenant)s] Please confirm your email address", tenant=_tenant_name()),
+            gettext("[%(tenant)s] Please confirm your email address", tenant=_name(tenant)),
             gettext(
                 "Thank you for registering with %(tenant)s (login ID: %(login)s).",
-                tenant=_tenant_name(),
+                tenant=_name(tenant),
                 login=account.login,
             ),
             gettext("To finish registering, open this link:") + "\n" + url,
@@ -72,17 +85,23 @@ def verification(
             gettext("If you did not register, please ignore this mail."),
         ]
 
-    _send(session, account, key=f"verify:{token_id}", kind="account_verify", render=render)
+    _send(session, tenant, account, key=f"verify:{token_id}", kind="account_verify", render=render)
 
 
 def password_reset(
-    session: Session, account: Account, *, token_id: int, url: str, expires_at: datetime
+    session: Session,
+    tenant: Tenant,
+    account: Account,
+    *,
+    token_id: int,
+    url: str,
+    expires_at: datetime,
 ) -> None:
     """The single-use link that sets a new password."""
 
     def render() -> list[str]:
         return [
-            gettext("[%(tenant)s] Setting a new password", tenant=_tenant_name()),
+            gettext("[%(tenant)s] Setting a new password", tenant=_name(tenant)),
             gettext(
                 "We received a request to set a new password for login ID %(login)s.",
                 login=account.login,
@@ -95,15 +114,17 @@ def password_reset(
             gettext("If you did not ask for this, ignore this mail; your password stays the same."),
         ]
 
-    _send(session, account, key=f"reset:{token_id}", kind="account_reset", render=render)
+    _send(session, tenant, account, key=f"reset:{token_id}", kind="account_reset", render=render)
 
 
-def password_changed(session: Session, account: Account, *, version: int, when: datetime) -> None:
+def password_changed(
+    session: Session, tenant: Tenant, account: Account, *, version: int, when: datetime
+) -> None:
     """Tell the holder the password changed, so an intruder's change does not go unnoticed."""
 
     def render() -> list[str]:
         return [
-            gettext("[%(tenant)s] Your password was changed", tenant=_tenant_name()),
+            gettext("[%(tenant)s] Your password was changed", tenant=_name(tenant)),
             gettext(
                 "The password for login ID %(login)s was changed at %(time)s (Japan time). "
                 "Every other signed-in session has been signed out.",
@@ -117,4 +138,4 @@ def password_changed(session: Session, account: Account, *, version: int, when: 
         ]
 
     key = f"password-changed:{account.id}:{version}"
-    _send(session, account, key=key, kind="account_password_changed", render=render)
+    _send(session, tenant, account, key=key, kind="account_password_changed", render=render)

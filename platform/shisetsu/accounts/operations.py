@@ -27,20 +27,29 @@ from shisetsu.auth.passwords import hash_password, password_problems, verify_pas
 from shisetsu.auth.principals import RESIDENT, is_usable
 from shisetsu.auth.tokens import token_digest
 from shisetsu.people.models import Account, AccountToken
+from shisetsu.refusals import Refusal
+from shisetsu.tenancy.models import Tenant
 
 VERIFY, RESET = "verify", "reset"
 Link = Callable[[str], str]
 
 
-class SignupRefused(Exception):
+class SignupRefused(Refusal):
     """The login id or email cannot be used (taken here, in either column)."""
 
+    code = "signup_refused"
 
-class PasswordRefused(Exception):
+    def __init__(self, login: str) -> None:
+        super().__init__(message=login)
+
+
+class PasswordRefused(Refusal):
     """A new password breaks the rules, or the current password was wrong."""
 
+    code = "password_refused"
+
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(", ".join(problems))
+        super().__init__(message=", ".join(problems))
         self.problems = problems
 
 
@@ -53,7 +62,7 @@ class TokenState(enum.Enum):
     EXPIRED = "expired"
 
 
-class TokenProblem(Exception):
+class TokenProblem(Refusal):
     """A mailed token that cannot be used (unknown, used or expired)."""
 
     def __init__(self, state: TokenState) -> None:
@@ -102,6 +111,7 @@ def is_taken(session: Session, value: str) -> bool:
 
 def signup(
     session: Session,
+    tenant: Tenant,
     *,
     login: str | None,
     email: str,
@@ -136,24 +146,28 @@ def signup(
     )
     session.add(account)
     session.flush()
-    send_verification(session, account, now=now, link=link)
+    send_verification(session, tenant, account, now=now, link=link)
     return account
 
 
-def send_verification(session: Session, account: Account, *, now: datetime, link: Link) -> None:
-    """Issue a verification token for ``account`` and queue its mail."""
+def send_verification(
+    session: Session, tenant: Tenant, account: Account, *, now: datetime, link: Link
+) -> None:
+    """Issue a verification token for ``account`` and queue its mail (from ``tenant``)."""
     hours = current_app.config.get("EMAIL_TOKEN_HOURS", 24)
     row, token = issue_mail_token(session, account, VERIFY, now + timedelta(hours=hours))
-    mail.verification(session, account, token_id=row.id, url=link(token), expires_at=row.expires_at)
+    mail.verification(
+        session, tenant, account, token_id=row.id, url=link(token), expires_at=row.expires_at
+    )
 
 
 def resend_verification(
-    session: Session, login_or_email: str, *, now: datetime, link: Link
+    session: Session, tenant: Tenant, login_or_email: str, *, now: datetime, link: Link
 ) -> None:
     """Mail a fresh verification link if such an account awaits one (silent otherwise)."""
     account = find_by_login(session, login_or_email)
     if account is not None and account.email_verified_at is None and is_usable(RESIDENT, account):
-        send_verification(session, account, now=now, link=link)
+        send_verification(session, tenant, account, now=now, link=link)
 
 
 def issue_mail_token(
@@ -222,7 +236,9 @@ def sign_in(session: Session, login_or_email: str, password: str, *, now: dateti
     return SignIn(Outcome.OK, account, unverified=account.email_verified_at is None)
 
 
-def start_reset(session: Session, login_or_email: str, *, now: datetime, link: Link) -> None:
+def start_reset(
+    session: Session, tenant: Tenant, login_or_email: str, *, now: datetime, link: Link
+) -> None:
     """Mail a password-reset link if the account exists; silent otherwise (no probing)."""
     account = find_by_login(session, login_or_email)
     if account is None or not is_usable(RESIDENT, account):
@@ -230,11 +246,13 @@ def start_reset(session: Session, login_or_email: str, *, now: datetime, link: L
     minutes = current_app.config.get("PASSWORD_RESET_MINUTES", 60)
     row, token = issue_mail_token(session, account, RESET, now + timedelta(minutes=minutes))
     mail.password_reset(
-        session, account, token_id=row.id, url=link(token), expires_at=row.expires_at
+        session, tenant, account, token_id=row.id, url=link(token), expires_at=row.expires_at
     )
 
 
-def complete_reset(session: Session, token: str, new_password: str, *, now: datetime) -> Account:
+def complete_reset(
+    session: Session, tenant: Tenant, token: str, new_password: str, *, now: datetime
+) -> Account:
     """Set a new password from a reset link; ends every session of the account.
 
     Following the link proves the mailbox is the holder's, so an unverified address counts
@@ -243,7 +261,7 @@ def complete_reset(session: Session, token: str, new_password: str, *, now: date
     """
     account = _use_token(session, token, RESET, now)
     _check_new_password(account, new_password)
-    _set_password(session, account, new_password, now)
+    _set_password(session, tenant, account, new_password, now)
     account.failed_logins = 0
     account.locked_until = None
     if account.email_verified_at is None:
@@ -262,14 +280,20 @@ def complete_reset(session: Session, token: str, new_password: str, *, now: date
 
 
 def change_password(
-    session: Session, account: Account, current: str, new_password: str, *, now: datetime
+    session: Session,
+    tenant: Tenant,
+    account: Account,
+    current: str,
+    new_password: str,
+    *,
+    now: datetime,
 ) -> None:
     """Change a password knowing the current one; ends every other session."""
     ok, _ = verify_password(account.password_hash, current)
     if not ok:
         raise PasswordRefused(["wrong_current"])
     _check_new_password(account, new_password)
-    _set_password(session, account, new_password, now)
+    _set_password(session, tenant, account, new_password, now)
 
 
 def set_locale(account: Account, locale: str) -> None:
@@ -285,10 +309,12 @@ def _check_new_password(account: Account, password: str) -> None:
         raise PasswordRefused(problems)
 
 
-def _set_password(session: Session, account: Account, password: str, now: datetime) -> None:
+def _set_password(
+    session: Session, tenant: Tenant, account: Account, password: str, now: datetime
+) -> None:
     account.password_hash = hash_password(password)
     account.session_version = (account.session_version or 1) + 1
-    mail.password_changed(session, account, version=account.session_version, when=now)
+    mail.password_changed(session, tenant, account, version=account.session_version, when=now)
 
 
 def _aware(value: datetime) -> datetime:

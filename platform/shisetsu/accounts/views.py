@@ -102,6 +102,7 @@ def signup() -> Page:
         try:
             account = ops.signup(
                 db.session(),
+                g.tenant,
                 login=form.login.data,
                 email=form.email.data or "",
                 password=form.password.data or "",
@@ -161,7 +162,7 @@ def resend() -> Page:
     form = ResendForm()
     if form.validate_on_submit():
         ops.resend_verification(
-            db.session(), form.login.data or "", now=_now(), link=_link(".verify")
+            db.session(), g.tenant, form.login.data or "", now=_now(), link=_link(".verify")
         )
         db.session.commit()
     flash(
@@ -232,7 +233,7 @@ def reset_request() -> Page:
     form = ResetRequestForm()
     if not form.validate_on_submit():
         return _render("reset_request.html", form=form)
-    ops.start_reset(db.session(), form.login.data or "", now=_now(), link=_link(".reset"))
+    ops.start_reset(db.session(), g.tenant, form.login.data or "", now=_now(), link=_link(".reset"))
     db.session.commit()
     flash(
         gettext(
@@ -255,7 +256,9 @@ def reset(token: str) -> Page:
         return _token_problem(state, ops.RESET)
     if form.validate_on_submit():
         try:
-            account = ops.complete_reset(db.session(), token, form.password.data or "", now=_now())
+            account = ops.complete_reset(
+                db.session(), g.tenant, token, form.password.data or "", now=_now()
+            )
         except ops.TokenProblem as exc:
             db.session.rollback()
             return _token_problem(exc.state, ops.RESET)
@@ -280,7 +283,12 @@ def password() -> Page:
         account = current_user.record
         try:
             ops.change_password(
-                db.session(), account, form.current.data or "", form.password.data or "", now=_now()
+                db.session(),
+                g.tenant,
+                account,
+                form.current.data or "",
+                form.password.data or "",
+                now=_now(),
             )
         except ops.PasswordRefused as exc:
             db.session.rollback()

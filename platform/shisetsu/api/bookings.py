@@ -19,10 +19,11 @@ from marshmallow import Schema, fields, validate
 
 from shisetsu.api.schemas import LocalizedTextSchema
 from shisetsu.api.tokens import BEARER
+from shisetsu.attempts import attempt
 from shisetsu.auth.access import RESIDENT, access
 from shisetsu.booking import operations as ops
 from shisetsu.booking.models import Booking
-from shisetsu.booking.operations import BookingInput, BookingRefused
+from shisetsu.booking.operations import BookingInput
 from shisetsu.dates import local_today
 from shisetsu.db import utcnow
 from shisetsu.errors import error_body
@@ -30,6 +31,7 @@ from shisetsu.extensions import db
 from shisetsu.groups.models import Group
 from shisetsu.groups.operations import active_groups_of
 from shisetsu.plugins import Violation
+from shisetsu.refusals import Refusal
 from shisetsu.routing import MAX_ID
 from shisetsu.slots.holds import SlotTaken
 from shisetsu.slots.ids import MAX_ROOM_ID, format_slot_id
@@ -241,20 +243,17 @@ def create_booking(body: dict[str, Any]) -> Any:
     group = _group(body)
     if isinstance(group, Response):
         return group
-    session = db.session()
     data = BookingInput(body["slots"], body["attendees"], body.get("purpose") or "")
-    try:
-        booking = ops.book(
-            session, current_runtime(), group, data, now=utcnow(), account_id=current_user.id
+    booked = attempt(
+        lambda: ops.book(
+            db.session(), current_runtime(), group, data, now=utcnow(), account_id=current_user.id
         )
-    except SlotTaken as taken:
-        session.rollback()
-        return _taken(taken.slot_ids)
-    except BookingRefused as refused:
-        session.rollback()
-        return _refused(refused.violations)
-    session.commit()
-    response = jsonify(booking_dict(booking))
+    )
+    if isinstance(booked, SlotTaken):
+        return _taken(booked.slot_ids)
+    if isinstance(booked, Refusal):
+        return _refused(booked.violations)
+    response = jsonify(booking_dict(booked))
     response.status_code = 201
     return response
 

@@ -18,6 +18,7 @@ from marshmallow import Schema, fields, validate
 
 from shisetsu.api.bookings import SLOT_ID, BookingErrorSchema, _group
 from shisetsu.api.tokens import BEARER
+from shisetsu.attempts import attempt
 from shisetsu.auth.access import PUBLIC, RESIDENT, access
 from shisetsu.dates import local_today
 from shisetsu.db import utcnow
@@ -28,6 +29,7 @@ from shisetsu.lottery import entries as entry_ops
 from shisetsu.lottery import rounds
 from shisetsu.lottery.engine import MAX_SET_SLOTS
 from shisetsu.lottery.models import LotteryEntry, LotteryRound
+from shisetsu.refusals import Refusal
 from shisetsu.routing import MAX_ID
 from shisetsu.slots.operations import slot_states
 from shisetsu.tenancy.runtime import current_runtime
@@ -196,7 +198,7 @@ def get_round(round_id: int) -> Any:
     session = db.session()
     rnd = _round_or_404(round_id)
     config = current_runtime().config
-    slots = rounds.round_slots(session, rnd)
+    slots = rounds.round_slots(session, config, rnd)
     states = slot_states(session, config, slots)
     data = round_dict(rnd)
     data["slots"] = [
@@ -250,10 +252,9 @@ def enter(body: dict[str, Any], round_id: int) -> Any:
     group = _group(body)
     if isinstance(group, Response):
         return group
-    session = db.session()
-    try:
-        entry = entry_ops.enter(
-            session,
+    entered = attempt(
+        lambda: entry_ops.enter(
+            db.session(),
             current_runtime(),
             rnd,
             group,
@@ -261,18 +262,16 @@ def enter(body: dict[str, Any], round_id: int) -> Any:
             now=utcnow(),
             account_id=current_user.id,
         )
-    except entry_ops.EntriesClosed:
-        session.rollback()
+    )
+    if isinstance(entered, entry_ops.EntriesClosed):
         return _error(409, "entries_closed", _l("This lottery round does not take entries now."))
-    except entry_ops.EntryRefused as refused:
-        session.rollback()
+    if isinstance(entered, Refusal):
         return _error(
             422,
             "entry_refused",
             _l("The lottery entry cannot be accepted."),
-            violations=[v.to_dict() for v in refused.violations],
+            violations=[v.to_dict() for v in entered.violations],
         )
-    session.commit()
-    response = jsonify(entry_dict(entry))
+    response = jsonify(entry_dict(entered))
     response.status_code = 201
     return response

@@ -1,7 +1,7 @@
 """The hash chain of an access log: appending under a lock, and walking it to verify.
 
 Generic over the two logs (tenant and platform): each function takes the entry and head
-models. An entry's hash is ``sha256(prev_hash + "\\n" + canonical JSON of its fields)``
+models. An entry's hash is the :mod:`shisetsu.hashchain` link hash of its fields
 including its id, so altering a field, renumbering, removing or reordering entries breaks
 the chain at a place :func:`verify` names. The first entry's ``prev_hash`` is a genesis
 value derived from the log's scope (the tenant slug, or ``platform``), so one tenant's log
@@ -18,15 +18,14 @@ keeping an exported head hash elsewhere (the ward's copy) closes the gap.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+
+from shisetsu import hashchain
 
 HEAD_ID = 1
 HASHED_FIELDS = (
@@ -48,26 +47,12 @@ HASHED_FIELDS = (
 
 def genesis(scope: str) -> str:
     """The ``prev_hash`` of a log's first entry."""
-    return hashlib.sha256(f"shisetsu access log:{scope}".encode()).hexdigest()
-
-
-def _stamp(value: datetime) -> str:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def canonical(fields: dict[str, Any]) -> str:
-    """The exact text that is hashed: sorted keys, no whitespace, times in UTC."""
-    data = {
-        name: _stamp(fields[name]) if isinstance(fields[name], datetime) else fields[name]
-        for name in HASHED_FIELDS
-    }
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashchain.genesis("access log", scope)
 
 
 def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     """The hash an entry with ``fields`` after ``prev_hash`` must carry."""
-    return hashlib.sha256(f"{prev_hash}\n{canonical(fields)}".encode()).hexdigest()
+    return hashchain.link_hash(prev_hash, hashchain.plain_fields(fields, HASHED_FIELDS))
 
 
 def append(

@@ -20,12 +20,18 @@ from sqlalchemy.orm import Session
 from shisetsu.audit.models import Finding, FindingReview
 from shisetsu.audit.operations import REVIEW, Actor, record
 from shisetsu.extensions import db
+from shisetsu.refusals import Refusal
 
 MAX_COMMENT = 2000
 
 
-class AlreadyReviewed(Exception):
+class AlreadyReviewed(Refusal):
     """The finding has a review already (reviews are never overwritten)."""
+
+    code = "already_reviewed"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(message=key)
 
 
 def list_findings(

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from shisetsu.auth.passwords import hash_password, password_problems, verify_password
 from shisetsu.auth.second_factor import preset_secret
+from shisetsu.refusals import Refusal
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -47,12 +48,11 @@ MESSAGES: dict[str, LazyString] = {
 R = TypeVar("R")
 
 
-class PersonnelError(ValueError):
+class PersonnelError(Refusal, ValueError):
     """A staff or auditor change was refused; ``code`` is stable, ``message`` translated."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
-        self.code = code
 
     @property
     def message(self) -> LazyString:

@@ -21,6 +21,8 @@ from shisetsu.accounts.forms import required
 from shisetsu.booking.operations import PURPOSE_MAX
 from shisetsu.booking.payments import MAX_REASON
 from shisetsu.plugins import Violation
+from shisetsu.refusals import Refusal
+from shisetsu.slots.holds import SlotTaken
 
 MAX_ATTENDEES = 100_000
 SLOT_SPLIT = re.compile(r"[\s,]+")
@@ -116,6 +118,15 @@ class StaffCancelForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare POST with its CSRF token (record a payment, rotate a feed URL)."""
+
+
+def show_refusal(form: FlaskForm, refusal: Refusal, locale: str) -> tuple[int, bool]:
+    """A refused booking on its form: ``(409, True)`` when someone holds a slot, else
+    ``(422, False)`` with the violations shown."""
+    if isinstance(refusal, SlotTaken):
+        return 409, True
+    show_violations(form, refusal.violations, locale)
+    return 422, False
 
 
 def show_violations(form: FlaskForm, violations: Iterable[Violation], locale: str) -> None:

@@ -16,20 +16,21 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shisetsu.attempts import attempt
 from shisetsu.auth.access import ANY_STAFF, OPERATIONS, access, permits
 from shisetsu.booking import exports, printing
 from shisetsu.booking import operations as ops
 from shisetsu.booking.counter import find_groups
-from shisetsu.booking.forms import ConfirmForm, CounterForm, StaffCancelForm, show_violations
+from shisetsu.booking.forms import (
+    ConfirmForm,
+    CounterForm,
+    StaffCancelForm,
+    show_refusal,
+    show_violations,
+)
 from shisetsu.booking.forms import split_slots as split
 from shisetsu.booking.models import ACTIVE, BY_STAFF, Booking
-from shisetsu.booking.payments import (
-    BookingStateError,
-    cancel_booking,
-    lock_booking,
-    record_payment,
-    refund_quote,
-)
+from shisetsu.booking.payments import cancel_booking, lock_booking, record_payment, refund_quote
 from shisetsu.booking.policy import reductions
 from shisetsu.booking.views import template_helpers
 from shisetsu.dates import local_today
@@ -40,7 +41,7 @@ from shisetsu.groups.models import Group
 from shisetsu.groups.operations import can_book
 from shisetsu.i18n import current_locale
 from shisetsu.printing import pdf_response
-from shisetsu.slots.holds import SlotTaken
+from shisetsu.refusals import Refusal
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("booking_manage", __name__, url_prefix="/<tenant>/manage/bookings")
@@ -127,30 +128,24 @@ def counter_book(group_id: int) -> ResponseReturnValue:
             reduction=form.reduction.data or None,
             override_reason=form.override_reason.data or None,
         )
-        try:
-            booking = ops.book(session, runtime, group, data, now=now, staff_id=current_user.id)
-        except SlotTaken:
-            session.rollback()
-            status, taken = 409, True
-        except ops.BookingRefused as exc:
-            session.rollback()
-            show_violations(form, exc.violations, current_locale())
-            status = 422
-        else:
-            session.commit()
-            flash(_("Booked. Booking number %(number)s.", number=booking.number), "success")
-            return redirect(url_for(".detail", booking_id=booking.id))
+        booked = attempt(
+            lambda: ops.book(session, runtime, group, data, now=now, staff_id=current_user.id),
+            done=lambda booking: _("Booked. Booking number %(number)s.", number=booking.number),
+        )
+        if not isinstance(booked, Refusal):
+            return redirect(url_for(".detail", booking_id=booked.id))
+        status, taken = show_refusal(form, booked, current_locale())
     elif form.is_submitted():
         status = 422
-    group = session.get(Group, group_id)
-    draft = _counter_draft(group, form, now) if form.slots.data else None
+    fresh = session.get(Group, group_id)  # after a rollback
+    draft = _counter_draft(fresh, form, now) if form.slots.data else None
     page = render_template(
         "booking/manage/counter_book.html",
-        group=group,
+        group=fresh,
         form=form,
         draft=draft,
         taken=taken or bool(draft and draft.taken),
-        bookable=group is not None and can_book(group, local_today(runtime.config)),
+        bookable=fresh is not None and can_book(fresh, local_today(runtime.config)),
         lang=current_locale(),
     )
     return page, status
@@ -194,14 +189,13 @@ def payment(booking_id: int) -> ResponseReturnValue:
     booking = lock_booking(session, booking_id) if ops.get_booking(session, booking_id) else None
     if booking is None:
         abort(404)
-    try:
-        record_payment(session, current_runtime(), booking, staff_id=current_user.id, now=utcnow())
-    except BookingStateError:
-        session.rollback()
-        flash(_("This booking has nothing to pay (already paid, cancelled or free)."), "error")
-    else:
-        session.commit()
-        flash(_("Payment recorded. Receipt number %(no)s.", no=booking.receipt_no), "success")
+    attempt(
+        lambda: record_payment(
+            session, current_runtime(), booking, staff_id=current_user.id, now=utcnow()
+        ),
+        done=lambda _paid: _("Payment recorded. Receipt number %(no)s.", no=booking.receipt_no),
+        refused=_("This booking has nothing to pay (already paid, cancelled or free)."),
+    )
     return redirect(url_for(".detail", booking_id=booking_id))
 
 
@@ -221,8 +215,8 @@ def cancel(booking_id: int) -> ResponseReturnValue:
         locked = lock_booking(session, booking_id)
         if locked is None:
             abort(404)
-        try:
-            cancel_booking(
+        attempt(
+            lambda: cancel_booking(
                 session,
                 runtime,
                 locked,
@@ -231,13 +225,10 @@ def cancel(booking_id: int) -> ResponseReturnValue:
                 staff_id=current_user.id,
                 reason=form.reason.data,
                 full_refund=bool(form.full_refund.data),
-            )
-        except BookingStateError:
-            session.rollback()
-            flash(_("This booking is already cancelled."), "error")
-        else:
-            session.commit()
-            flash(_("The booking was cancelled and the group informed."), "success")
+            ),
+            done=_("The booking was cancelled and the group informed."),
+            refused=_("This booking is already cancelled."),
+        )
         return redirect(url_for(".detail", booking_id=booking_id))
     quotes = {
         "schedule": refund_quote(runtime, booking, now),

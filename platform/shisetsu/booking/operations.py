@@ -27,6 +27,7 @@ from shisetsu.groups.models import Group
 from shisetsu.groups.operations import can_book
 from shisetsu.plugins import Violation
 from shisetsu.plugins.booking import BookingRequest, FeeBreakdown, PaymentTerms
+from shisetsu.refusals import Refusal
 from shisetsu.routing import MAX_ID
 from shisetsu.slots.calendar import is_holiday_rates
 from shisetsu.slots.holds import SlotTaken, hold_slots
@@ -52,12 +53,13 @@ MAX_SLOTS = 24
 PURPOSE_MAX = 200
 
 
-class BookingRefused(Exception):
+class BookingRefused(Refusal):
     """The request breaks rules; ``violations`` (never empty) says which, in ja and en."""
 
+    code = "booking_refused"
+
     def __init__(self, violations: Sequence[Violation]) -> None:
-        super().__init__(", ".join(v.code for v in violations))
-        self.violations = list(violations)
+        super().__init__(violations=violations)
 
 
 def _violation(code: str, ja: str, en: str, field: str | None = "slots") -> Violation:

@@ -32,6 +32,7 @@ from shisetsu.booking.models import (
 )
 from shisetsu.dates import local_today
 from shisetsu.plugins.booking import RefundRule
+from shisetsu.refusals import Refusal
 from shisetsu.slots.holds import release_slots
 from shisetsu.slots.models import BOOKING
 from shisetsu.tenancy.runtime import TenantRuntime
@@ -39,12 +40,11 @@ from shisetsu.tenancy.runtime import TenantRuntime
 MAX_REASON = 1000
 
 
-class BookingStateError(Exception):
+class BookingStateError(Refusal):
     """The booking is not in a state that allows this; ``code`` says which."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
-        self.code = code
 
 
 @dataclass(frozen=True)

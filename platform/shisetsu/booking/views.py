@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shisetsu.attempts import attempt
 from shisetsu.auth.access import PUBLIC, RESIDENT, access
 from shisetsu.booking import display, ics, printing
 from shisetsu.booking import operations as ops
@@ -21,16 +22,11 @@ from shisetsu.booking.forms import (
     BookingForm,
     CancelForm,
     ConfirmForm,
-    show_violations,
+    show_refusal,
     split_slots,
 )
 from shisetsu.booking.models import ACTIVE, Booking
-from shisetsu.booking.payments import (
-    BookingStateError,
-    cancel_booking,
-    lock_booking,
-    refund_quote,
-)
+from shisetsu.booking.payments import cancel_booking, lock_booking, refund_quote
 from shisetsu.dates import local_today
 from shisetsu.db import utcnow
 from shisetsu.extensions import db
@@ -38,7 +34,7 @@ from shisetsu.groups.models import Group
 from shisetsu.groups.operations import active_groups_of, groups_of
 from shisetsu.i18n import current_locale
 from shisetsu.printing import pdf_response
-from shisetsu.slots.holds import SlotTaken
+from shisetsu.refusals import Refusal
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("booking", __name__, url_prefix="/<tenant>")
@@ -85,19 +81,13 @@ def book() -> ResponseReturnValue:
     status, taken = 200, False
     if form.validate_on_submit():
         data = ops.BookingInput(slot_ids, form.attendees.data, form.purpose.data or "")
-        try:
-            booking = ops.book(session, runtime, chosen, data, now=now, account_id=current_user.id)
-        except SlotTaken:
-            session.rollback()
-            status, taken = 409, True
-        except ops.BookingRefused as exc:
-            session.rollback()
-            show_violations(form, exc.violations, current_locale())
-            status = 422
-        else:
-            session.commit()
-            flash(_("Your booking is confirmed. A confirmation mail is on its way."), "success")
-            return redirect(url_for(".detail", booking_id=booking.id))
+        booked = attempt(
+            lambda: ops.book(session, runtime, chosen, data, now=now, account_id=current_user.id),
+            done=_("Your booking is confirmed. A confirmation mail is on its way."),
+        )
+        if not isinstance(booked, Refusal):
+            return redirect(url_for(".detail", booking_id=booked.id))
+        status, taken = show_refusal(form, booked, current_locale())
     elif form.is_submitted():
         status = 422
     return _book_page(form, chosen, now, slot_ids, status=status, taken=taken)
@@ -185,16 +175,13 @@ def cancel(booking_id: int) -> ResponseReturnValue:
         return redirect(url_for(".detail", booking_id=booking.id))
     if form.validate_on_submit():
         locked = lock_booking(session, booking.id)
-        try:
-            if locked is None:
-                abort(404)
-            cancel_booking(session, runtime, locked, now=now, by="group")
-        except BookingStateError:
-            session.rollback()
-            flash(_("This booking can no longer be cancelled here."), "error")
-        else:
-            session.commit()
-            flash(_("The booking was cancelled and the time slots released."), "success")
+        if locked is None:
+            abort(404)
+        attempt(
+            lambda: cancel_booking(session, runtime, locked, now=now, by="group"),
+            done=_("The booking was cancelled and the time slots released."),
+            refused=_("This booking can no longer be cancelled here."),
+        )
         return redirect(url_for(".detail", booking_id=booking.id))
     quote = refund_quote(runtime, booking, now)
     status = 422 if form.is_submitted() else 200

@@ -48,7 +48,7 @@ def seed_lottery(app: Flask, slug: str, password: str) -> str:
         for number in range(FIRST, LAST + 1):
             _seed_resident(session, number, password, category, today, now, config)
         session.flush()
-        slots = rounds.round_slots(session, rnd)[:600]
+        slots = rounds.round_slots(session, config, rnd)[:600]
         states = slot_states(session, config, slots, now=now)
         free = [s.id for s in slots if states[s.id].state == LOTTERY][:8]
         groups = session.scalars(

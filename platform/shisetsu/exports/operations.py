@@ -84,9 +84,9 @@ def encrypted_zip(name: str, body: bytes, password: str) -> bytes:
     return buffer.getvalue()
 
 
-def deliver(session: Session, staff: Staff, document: Document) -> Made:
-    """Encrypt ``document``, record it in the ledger and the access log, keep it for one
-    download; committed. The password is returned, never stored."""
+def deliver(session: Session, staff: Staff, document: Document, *, actor: audit.Actor) -> Made:
+    """Encrypt ``document``, record it in the ledger and ``actor``'s export in the access log,
+    keep it for one download; committed. The password is returned, never stored."""
     purge_expired(session)
     now = utcnow()
     password = new_password()
@@ -115,7 +115,7 @@ def deliver(session: Session, staff: Staff, document: Document) -> Made:
     )
     kind = document.content.split(":", 1)[0]
     detail = f"{document.count} rows, {document.format}, encrypted zip, ledger {ledger.id}"
-    audit.record(session, audit.EXPORT, kind, None, detail=detail)
+    audit.record(session, audit.EXPORT, kind, None, detail=detail, actor=actor)
     session.commit()
     return Made(token, password, ledger)
 

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import OPERATIONS, access
 from shisetsu.dates import local_today
 from shisetsu.exports import content, reveal
@@ -97,7 +98,7 @@ def _export(name: str, form: FlaskForm, make: Callable[[], ops.Document]) -> Res
         )
         form.format.errors = [*form.format.errors, str(message)]
         return _index(422, **{name: form})
-    made = ops.deliver(db.session(), current_user.record, document)
+    made = ops.deliver(db.session(), current_user.record, document, actor=request_actor())
     reveal.remember(made, g.tenant.slug)
     return redirect(url_for(".made", ledger_id=made.ledger.id), code=303)
 

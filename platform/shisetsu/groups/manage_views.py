@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from shisetsu import audit
+from shisetsu.attempts import attempt
+from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import ANY_STAFF, OPERATIONS, access, permits
 from shisetsu.db import utcnow
 from shisetsu.extensions import db
@@ -34,8 +36,9 @@ from shisetsu.groups.labels import (
     status_label,
 )
 from shisetsu.groups.models import PENDING, STATUSES, Group
-from shisetsu.groups.operations import GroupStateError, Ineligible
+from shisetsu.groups.operations import Ineligible
 from shisetsu.plugins import Violation
+from shisetsu.refusals import Refusal
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("groups_manage", __name__, url_prefix="/<tenant>/manage/groups")
@@ -141,20 +144,18 @@ def verify(group_id: int) -> ResponseReturnValue:
     form = VerifyForm()
     if not form.validate_on_submit():
         return _detail_page(group, verify_form=form, status=422)
-    try:
-        review.record_verification(
+    attempt(
+        lambda: review.record_verification(
+            db.session(),
             group,
-            staff_id=current_user.id,
+            actor=request_actor(),
             member_count=form.verified_member_count.data,
             resident_count=form.verified_resident_count.data,
             now=utcnow(),
-        )
-    except GroupStateError as exc:
-        flash(str(STATE_MESSAGES[exc.code]), "error")
-    else:
-        audit.record(db.session(), audit.UPDATE, "group", group.id, detail="document check")
-        db.session.commit()
-        flash(_("The document check was recorded."), "success")
+        ),
+        done=_("The document check was recorded."),
+        refused=_state_message,
+    )
     return redirect(url_for(".detail", group_id=group.id))
 
 
@@ -166,24 +167,20 @@ def approve(group_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     runtime = current_runtime()
-    try:
-        review.approve(
+    approved = attempt(
+        lambda: review.approve(
             db.session(),
             runtime.config,
             runtime.plugins,
             group,
-            staff_id=current_user.id,
+            actor=request_actor(),
             now=utcnow(),
-        )
-    except Ineligible as exc:
-        db.session.rollback()
-        return _detail_page(_group_or_404(group_id), refusals=exc.violations, status=422)
-    except GroupStateError as exc:
-        flash(str(STATE_MESSAGES[exc.code]), "error")
-    else:
-        audit.record(db.session(), audit.UPDATE, "group", group.id, detail="approved")
-        db.session.commit()
-        flash(_("The group was registered and the applicant was told by mail."), "success")
+        ),
+        done=_("The group was registered and the applicant was told by mail."),
+        refused=_state_message,
+    )
+    if isinstance(approved, Ineligible):
+        return _detail_page(_group_or_404(group_id), refusals=approved.violations, status=422)
     return redirect(url_for(".detail", group_id=group.id))
 
 
@@ -195,19 +192,21 @@ def reject(group_id: int) -> ResponseReturnValue:
     form = RejectForm()
     if not form.validate_on_submit():
         return _detail_page(group, reject_form=form, status=422)
-    try:
-        review.reject(
+    attempt(
+        lambda: review.reject(
             db.session(),
             current_runtime().config,
             group,
-            staff_id=current_user.id,
+            actor=request_actor(),
             reason=form.reason.data,
             now=utcnow(),
-        )
-    except GroupStateError as exc:
-        flash(str(STATE_MESSAGES[exc.code]), "error")
-    else:
-        audit.record(db.session(), audit.UPDATE, "group", group.id, detail="rejected")
-        db.session.commit()
-        flash(_("The application was rejected and the applicant was told by mail."), "success")
+        ),
+        done=_("The application was rejected and the applicant was told by mail."),
+        refused=_state_message,
+    )
     return redirect(url_for(".detail", group_id=group.id))
+
+
+def _state_message(refusal: Refusal) -> str | None:
+    """What a state refusal tells the reviewer; an ineligible group gets its page instead."""
+    return None if isinstance(refusal, Ineligible) else str(STATE_MESSAGES[refusal.code])

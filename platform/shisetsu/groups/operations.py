@@ -19,23 +19,24 @@ from shisetsu.dates import add_months_clamped, local_today
 from shisetsu.groups.models import ACTIVE_STATUSES, APPROVED, PENDING, WITHDRAWN, Group
 from shisetsu.people.models import Account
 from shisetsu.plugins import GroupFacts, Violation, eligibility_violations
+from shisetsu.refusals import Refusal
 from shisetsu.tenancy.config import Registration, TenantConfig
 
 
-class Ineligible(Exception):
+class Ineligible(Refusal):
     """The tenant's rules refuse the group; ``violations`` says why (never empty)."""
 
+    code = "ineligible"
+
     def __init__(self, violations: list[Violation]) -> None:
-        super().__init__(", ".join(v.code for v in violations))
-        self.violations = violations
+        super().__init__(violations=violations)
 
 
-class GroupStateError(Exception):
+class GroupStateError(Refusal):
     """The group is not in a state that allows this action; ``code`` says which."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
-        self.code = code
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Approval asks the tenant's plugins again, this time with the counts staff verified on the
 paper roster, so a group whose declaration did not hold up cannot be approved by mistake.
 Every decision queues one mail to the applicant (keyed per decision, so a double click or
-a retried request mails once).
+a retried request mails once) and records its access-log entry in the same transaction, so
+no caller can decide without leaving a trace. The acting staff member is passed in.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pluggy
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from shisetsu import audit
 from shisetsu.dates import local_today
 from shisetsu.groups import mail
 from shisetsu.groups.models import APPROVED, EXPIRED, PENDING, REJECTED, STATUSES, Group
@@ -86,7 +88,13 @@ def locked_group(session: Session, group_id: int) -> Group | None:
 
 
 def record_verification(
-    group: Group, *, staff_id: int, member_count: int, resident_count: int, now: datetime
+    session: Session,
+    group: Group,
+    *,
+    actor: audit.Actor,
+    member_count: int,
+    resident_count: int,
+    now: datetime,
 ) -> None:
     """Record that staff checked the roster and ID: the counts they found, who, when."""
     if group.status != PENDING:
@@ -95,8 +103,9 @@ def record_verification(
         raise ValueError("verified counts out of range")
     group.verified_member_count = member_count
     group.verified_resident_count = resident_count
-    group.verified_by_id = staff_id
+    group.verified_by_id = actor.id
     group.verified_at = now
+    _record(session, group, actor, now, "document check")
 
 
 def verified_violations(
@@ -125,7 +134,7 @@ def approve(
     pm: pluggy.PluginManager,
     group: Group,
     *,
-    staff_id: int,
+    actor: audit.Actor,
     now: datetime,
 ) -> None:
     """Approve a verified application; raises :class:`Ineligible` with the verified counts.
@@ -147,8 +156,9 @@ def approve(
         start = max(today, renewed.valid_until + timedelta(days=1))
     group.valid_from, group.valid_until = validity_period(start, config.registration)
     group.status = APPROVED
-    group.decided_at, group.decided_by_id = now, staff_id
+    group.decided_at, group.decided_by_id = now, actor.id
     mail.queue_decision(session, config, group)
+    _record(session, group, actor, now, "approved")
 
 
 def reject(
@@ -156,7 +166,7 @@ def reject(
     config: TenantConfig,
     group: Group,
     *,
-    staff_id: int,
+    actor: audit.Actor,
     reason: str,
     now: datetime,
 ) -> None:
@@ -168,5 +178,10 @@ def reject(
         raise GroupStateError("not_pending")
     group.status = REJECTED
     group.rejection_reason = reason
-    group.decided_at, group.decided_by_id = now, staff_id
+    group.decided_at, group.decided_by_id = now, actor.id
     mail.queue_decision(session, config, group)
+    _record(session, group, actor, now, "rejected")
+
+
+def _record(session: Session, group: Group, actor: audit.Actor, now: datetime, detail: str) -> None:
+    audit.record(session, audit.UPDATE, "group", group.id, detail=detail, actor=actor, at=now)

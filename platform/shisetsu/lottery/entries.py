@@ -25,6 +25,7 @@ from shisetsu.lottery.models import OPEN, LotteryChoice, LotteryEntry, LotteryRo
 from shisetsu.lottery.rounds import category_may_enter
 from shisetsu.notify import compose, queue_mail
 from shisetsu.plugins import Violation
+from shisetsu.refusals import Refusal
 from shisetsu.slots.ids import InvalidSlotId
 from shisetsu.slots.operations import (
     LOTTERY,
@@ -37,16 +38,22 @@ from shisetsu.slots.operations import (
 from shisetsu.tenancy.runtime import TenantRuntime
 
 
-class EntriesClosed(Exception):
+class EntriesClosed(Refusal):
     """The round does not take entries now (not open, or the window has passed)."""
 
+    code = "entries_closed"
 
-class EntryRefused(Exception):
+    def __init__(self, round_id: int) -> None:
+        super().__init__(message=str(round_id))
+
+
+class EntryRefused(Refusal):
     """The entry breaks rules; ``violations`` says which (ja and en)."""
 
+    code = "entry_refused"
+
     def __init__(self, violations: Sequence[Violation]) -> None:
-        super().__init__(", ".join(v.code for v in violations))
-        self.violations = list(violations)
+        super().__init__(violations=violations)
 
 
 def _v(code: str, ja: str, en: str, field: str | None = "choices") -> Violation:

@@ -40,6 +40,7 @@ from shisetsu.lottery.models import (
 from shisetsu.lottery.rounds import RoundStateError, active_entries, build_input
 from shisetsu.notify import compose, queue_mail
 from shisetsu.plugins import Violation
+from shisetsu.refusals import Refusal
 from shisetsu.slots.holds import SlotTaken, hold_slots, release_slots
 from shisetsu.slots.models import BOOKING, LOTTERY_WIN, SlotHold
 from shisetsu.tenancy.runtime import TenantRuntime
@@ -49,8 +50,13 @@ class LotteryTampered(Exception):
     """The stored entries no longer hash to the entries hash published at close."""
 
 
-class WinStateError(Exception):
+class WinStateError(Refusal):
     """The win cannot be confirmed or declined (already decided, or past the deadline)."""
+
+    code = "win_state"
+
+    def __init__(self, outcome_id: int) -> None:
+        super().__init__(message=str(outcome_id))
 
 
 def stored_result(rnd: LotteryRound) -> engine.DrawResult | None:

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_app_context
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -41,16 +40,23 @@ from shisetsu.lottery.models import (
     LotteryOutcome,
     LotteryRound,
 )
-from shisetsu.lottery.schedule import RoundSchedule
+from shisetsu.plugins.lottery import RoundSchedule
+from shisetsu.refusals import Refusal
 from shisetsu.slots.calendar import days
 from shisetsu.slots.holds import release_slots
 from shisetsu.slots.models import LOTTERY_WIN
 from shisetsu.slots.operations import load_rooms, slots_on
-from shisetsu.tenancy.runtime import TenantRuntime, current_runtime
+from shisetsu.tenancy.config import TenantConfig
+from shisetsu.tenancy.runtime import TenantRuntime
 
 
-class RoundStateError(Exception):
+class RoundStateError(Refusal):
     """The round is not in a state that allows this step (e.g. drawing an open round)."""
+
+    code = "round_state"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message=message)
 
 
 def schedule_for(runtime: TenantRuntime, month: dt.date) -> RoundSchedule | None:
@@ -289,14 +295,14 @@ def first_come_opening(session: Session, category: str, day: dt.date) -> dt.date
 
 
 def lottery_source(
-    session: Session, room_ids: Sequence[int], start: dt.date, end: dt.date
+    session: Session, config: TenantConfig, room_ids: Sequence[int], start: dt.date, end: dt.date
 ) -> set[str]:
     """Slot ids of ``room_ids`` in ``start..end`` covered by a round not yet released.
 
     Installed with ``slots.lottery.set_lottery_source`` in the app factory. One query
     when no round is in progress (the common case).
     """
-    if not room_ids or end < start or not has_app_context() or "tenant" not in g:
+    if not room_ids or end < start:
         return set()
     months = list(
         session.scalars(
@@ -309,7 +315,6 @@ def lottery_source(
     )
     if not months:
         return set()
-    config = current_runtime().config
     rooms = load_rooms(session, room_ids=room_ids)
     out: set[str] = set()
     for month in months:
@@ -320,9 +325,8 @@ def lottery_source(
     return out
 
 
-def round_slots(session: Session, rnd: LotteryRound) -> list[Any]:
+def round_slots(session: Session, config: TenantConfig, rnd: LotteryRound) -> list[Any]:
     """Every slot of the round's usage month (all active rooms), in room and time order."""
-    config = current_runtime().config
     out = []
     for room in load_rooms(session):
         for day in days(rnd.usage_month, month_end(rnd.usage_month)):

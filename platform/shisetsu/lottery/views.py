@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shisetsu import dates
+from shisetsu.attempts import attempt
 from shisetsu.auth.access import PUBLIC, RESIDENT, access
 from shisetsu.booking.operations import BookingRefused
 from shisetsu.dates import local_today
@@ -30,6 +31,7 @@ from shisetsu.lottery import engine, entries, results, rounds
 from shisetsu.lottery.bundle import bundle_bytes
 from shisetsu.lottery.forms import DeclineForm
 from shisetsu.lottery.models import IN_LOTTERY, PENDING, LotteryOutcome, LotteryRound
+from shisetsu.refusals import Refusal
 from shisetsu.routing import MAX_ID
 from shisetsu.slots.display import format_day
 from shisetsu.slots.ids import InvalidSlotId, parse_slot_id
@@ -131,7 +133,7 @@ def _options(rnd: LotteryRound, room_id: int | None) -> tuple[list[Any], list[An
     if not rooms:
         return [], [], None
     room = next((r for r in rooms if r.id == room_id), rooms[0])
-    month = [s for s in rounds.round_slots(session, rnd) if s.room_id == room.id]
+    month = [s for s in rounds.round_slots(session, config, rnd) if s.room_id == room.id]
     states = slot_states(session, config, month)
     return rooms, [s for s in month if states[s.id].state == LOTTERY], room.id
 
@@ -153,8 +155,8 @@ def enter(round_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         picked = [request.form.get(f"choice{n}", "").strip() for n in range(1, 21)]
         choices = [p.split() for p in picked if p]
-        try:
-            entries.enter(
+        entered = attempt(
+            lambda: entries.enter(
                 session,
                 current_runtime(),
                 rnd,
@@ -162,18 +164,16 @@ def enter(round_id: int) -> ResponseReturnValue:
                 choices,
                 now=utcnow(),
                 account_id=current_user.id,
-            )
-        except entries.EntriesClosed:
-            session.rollback()
-            violations, status = [_("This lottery round does not take entries now.")], 409
-        except entries.EntryRefused as exc:
-            session.rollback()
-            violations = [v.message(current_locale()) for v in exc.violations]
-            status = 422
-        else:
-            session.commit()
-            flash(_("Your lottery entry has been saved. A receipt mail is on its way."), "success")
+            ),
+            done=_("Your lottery entry has been saved. A receipt mail is on its way."),
+        )
+        if not isinstance(entered, Refusal):
             return redirect(url_for(".index"))
+        if isinstance(entered, entries.EntriesClosed):
+            violations, status = [_("This lottery round does not take entries now.")], 409
+        else:
+            violations = [v.message(current_locale()) for v in entered.violations]
+            status = 422
     rooms, options, room_id = _options(rnd, request.args.get("room", type=int))
     chosen = [" ".join(c.slot_ids) for c in existing.choices] if existing else []
     page = render_template(
@@ -280,14 +280,11 @@ def decline(round_id: int, outcome_id: int) -> ResponseReturnValue:
     outcome = _my_outcome(rnd, outcome_id)
     form = DeclineForm()
     if form.validate_on_submit():
-        try:
-            results.decline_win(session, rnd, outcome, now=utcnow())
-        except results.WinStateError:
-            session.rollback()
-            flash(_("This win can no longer be confirmed or declined."), "error")
-        else:
-            session.commit()
-            flash(_("You declined the win. The slot will open first come."), "success")
+        attempt(
+            lambda: results.decline_win(session, rnd, outcome, now=utcnow()),
+            done=_("You declined the win. The slot will open first come."),
+            refused=_("This win can no longer be confirmed or declined."),
+        )
         return redirect(url_for(".index")), 303
     if outcome.win_state != PENDING:
         flash(_("This win can no longer be confirmed or declined."), "error")

@@ -10,7 +10,7 @@ have docstring-only bodies, hence the ``empty-body`` pragma above.
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 
 import pluggy
 
@@ -24,6 +24,7 @@ from shisetsu.plugins.booking import (
     RefundRule,
     RoomFacts,
 )
+from shisetsu.plugins.lottery import DrawAnswer, DrawRequest, LotteryPolicy, RoundSchedule
 from shisetsu.plugins.types import GroupFacts, Violation
 
 hookspec = pluggy.HookspecMarker("shisetsu")
@@ -62,20 +63,20 @@ def payment_terms(
 
 
 @hookspec(firstresult=True)
-def refund_ratio(booking: RefundFacts, when: Any) -> RefundRule | None:
+def refund_ratio(booking: RefundFacts, when: dt.datetime) -> RefundRule | None:
     """Return the refund rule (a whole percentage) for cancelling ``booking`` at ``when``."""
 
 
 @hookspec
-def lottery_policy() -> Any:
+def lottery_policy() -> LotteryPolicy | None:
     """Return the lottery ``PolicySpec`` (name, params) to freeze into a round at opening."""
 
 
 @hookspec(firstresult=True)
-def draw_lottery(draw_input: Any) -> Any:
+def draw_lottery(draw_input: DrawRequest) -> DrawAnswer | None:
     """Return the ``DrawResult`` of ``draw_input`` if its policy is this plugin's, else None."""
 
 
 @hookspec(firstresult=True)
-def lottery_calendar(month: Any) -> Any:
+def lottery_calendar(month: dt.date) -> RoundSchedule | None:
     """Return the lottery round schedule (application, draw, confirmation) for ``month``."""

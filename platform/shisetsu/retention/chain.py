@@ -1,21 +1,19 @@
 """The certificates' hash chain: canonical content, hashing, issuing and verifying.
 
-A certificate's ``hash`` is ``sha256(prev_hash + "\\n" + canonical JSON of its content)``;
-the first certificate's ``prev_hash`` is a genesis value derived from the tenant slug, so
-one tenant's certificates cannot be passed off as another's.
+A certificate's ``hash`` is the :mod:`shisetsu.hashchain` link hash of its content; the
+first certificate's ``prev_hash`` is a genesis value derived from the tenant slug, so one
+tenant's certificates cannot be passed off as another's.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from shisetsu import hashchain
 from shisetsu.retention.models import DeletionCertificate
 
 HASHED_FIELDS = (
@@ -33,31 +31,17 @@ HASHED_FIELDS = (
 
 def genesis(scope: str) -> str:
     """The ``prev_hash`` of a tenant's first certificate."""
-    return hashlib.sha256(f"shisetsu deletion certificates:{scope}".encode()).hexdigest()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    return hashchain.genesis("deletion certificates", scope)
 
 
 def content_of(certificate: Any) -> dict[str, Any]:
     """The hashed fields of ``certificate`` as plain JSON values."""
-    return {name: _plain(getattr(certificate, name)) for name in HASHED_FIELDS}
-
-
-def canonical(content: dict[str, Any]) -> str:
-    """The exact text that is hashed: sorted keys, no whitespace, times in UTC."""
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return {name: hashchain.plain(getattr(certificate, name)) for name in HASHED_FIELDS}
 
 
 def certificate_hash(prev_hash: str, content: dict[str, Any]) -> str:
     """The hash a certificate with ``content`` after ``prev_hash`` must carry."""
-    return hashlib.sha256(f"{prev_hash}\n{canonical(content)}".encode()).hexdigest()
+    return hashchain.link_hash(prev_hash, content)
 
 
 def last_certificate(session: Session) -> DeletionCertificate | None:

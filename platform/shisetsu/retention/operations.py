@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shisetsu import audit
+from shisetsu.audit.operations import SYSTEM_ACTOR
 from shisetsu.booking.models import ACTIVE as ACTIVE_BOOKINGS
 from shisetsu.booking.models import Booking, GroupFeed
 from shisetsu.dates import add_months_clamped
@@ -260,6 +261,8 @@ class Issue:
     executed_by: str = "shisetsu.retention.jobs.purge_job"
     months: int | None = None
     cutoff: date | None = None
+    actor: audit.Actor = SYSTEM_ACTOR
+    """Who the access log names: purges run as jobs and commands, so ``system``."""
 
 
 def purge(
@@ -304,9 +307,16 @@ def purge(
                 )
             )
             detail = "retention purge" if issue.trigger == RETENTION else "deletion on request"
-            audit.record(session, audit.DELETE, record_type, row.id, detail=detail)
+            audit.record(
+                session, audit.DELETE, record_type, row.id, detail=detail, actor=issue.actor
+            )
     audit.record(
-        session, audit.CREATE, "deletion_certificate", certificate.id, detail=certificate.number
+        session,
+        audit.CREATE,
+        "deletion_certificate",
+        certificate.id,
+        detail=certificate.number,
+        actor=issue.actor,
     )
     session.flush()
     return certificate

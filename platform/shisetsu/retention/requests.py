@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import g
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
@@ -31,6 +30,7 @@ from shisetsu.retention.models import (
     DeletionCertificate,
     DeletionRequest,
 )
+from shisetsu.tenancy.models import Tenant
 
 CLOSING = "closing"
 MAIL_WAIT = timedelta(days=3)
@@ -47,27 +47,28 @@ def refusals(session: Session, account: Account, today: date) -> list[str]:
     return problems
 
 
-def request_deletion(session: Session, account: Account, *, now: datetime) -> DeletionRequest:
-    """Close the account, queue the confirmation mail and record the request; flushed.
-
-    The caller has checked :func:`refusals` and commits.
+def request_deletion(
+    session: Session, tenant: Tenant, account: Account, *, actor: audit.Actor, now: datetime
+) -> DeletionRequest:
+    """Close the account, queue the confirmation mail (naming ``tenant``) and record the
+    request as ``actor``'s; flushed. The caller has checked :func:`refusals` and commits.
     """
     key = f"account-deletion:{account.id}"
-    _confirmation_mail(session, account, key)
+    _confirmation_mail(session, tenant, account, key)
     account.status, account.password_hash = CLOSING, "!"
     account.session_version += 1  # every session ends
     request = DeletionRequest(account_id=account.id, requested_at=now, mail_key=key)
     session.add(request)
-    audit.record(session, audit.UPDATE, "account", account.id, detail="deletion requested")
+    audit.record(
+        session, audit.UPDATE, "account", account.id, detail="deletion requested", actor=actor
+    )
     session.flush()
     return request
 
 
-def _confirmation_mail(session: Session, account: Account, key: str) -> None:
-    tenant = g.get("tenant")
-
+def _confirmation_mail(session: Session, tenant: Tenant, account: Account, key: str) -> None:
     def render() -> tuple[str, str]:
-        name = tenant.name(account.locale) if tenant is not None else ""
+        name = tenant.name(account.locale)
         lines = [
             gettext("Your account with %(tenant)s is being deleted.", tenant=name),
             gettext(

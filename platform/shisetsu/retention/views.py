@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import PUBLIC, RESIDENT, access
 from shisetsu.auth.passwords import verify_password
 from shisetsu.auth.sessions import sign_out
@@ -58,7 +59,9 @@ def delete() -> ResponseReturnValue:
     if not verify_password(account.password_hash, form.password.data or "")[0]:
         form.password.errors = [_("The password is not correct.")]
         return _page(form, 422)
-    ops.request_deletion(db.session(), account, now=datetime.now(UTC))
+    ops.request_deletion(
+        db.session(), g.tenant, account, actor=request_actor(), now=datetime.now(UTC)
+    )
     db.session.commit()
     sign_out()
     flash(_("Your account is closed. Your personal data will be erased within the hour."), "info")

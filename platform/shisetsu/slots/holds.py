@@ -17,16 +17,19 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shisetsu.refusals import Refusal
 from shisetsu.slots.ids import SlotRef, parse_slot_id
 from shisetsu.slots.models import HOLD_KINDS, SlotHold
 from shisetsu.slots.operations import Slot
 
 
-class SlotTaken(Exception):
+class SlotTaken(Refusal):
     """Some of the requested slots are already held; nothing was held."""
 
+    code = "slot_taken"
+
     def __init__(self, slot_ids: Sequence[str]) -> None:
-        super().__init__(f"slot(s) already taken: {', '.join(slot_ids)}")
+        super().__init__(message=f"slot(s) already taken: {', '.join(slot_ids)}")
         self.slot_ids = list(slot_ids)
 
 

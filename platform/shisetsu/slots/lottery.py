@@ -21,13 +21,17 @@ from collections.abc import Callable, Sequence
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
-LotterySource = Callable[[Session, Sequence[int], dt.date, dt.date], set[str]]
+from shisetsu.tenancy.config import TenantConfig
+
+LotterySource = Callable[[Session, TenantConfig, Sequence[int], dt.date, dt.date], set[str]]
 OpeningSource = Callable[[Session, str, dt.date], dt.datetime | None]
 SOURCE_KEY = "shisetsu.lottery_source"
 OPENING_KEY = "shisetsu.first_come_opening"
 
 
-def no_lottery(session: Session, room_ids: Sequence[int], start: dt.date, end: dt.date) -> set[str]:
+def no_lottery(
+    session: Session, config: TenantConfig, room_ids: Sequence[int], start: dt.date, end: dt.date
+) -> set[str]:
     """No slot is in a lottery (the default until lottery rounds exist)."""
     return set()
 
@@ -38,17 +42,18 @@ def set_lottery_source(app: Flask, source: LotterySource | None) -> None:
 
 
 def lottery_slots(
-    session: Session, room_ids: Sequence[int], start: dt.date, end: dt.date
+    session: Session, config: TenantConfig, room_ids: Sequence[int], start: dt.date, end: dt.date
 ) -> set[str]:
     """Ids of slots of ``room_ids`` in ``start..end`` that an open lottery round covers.
 
-    Runs in the caller's tenant-bound session and must not write. Return individual slot
+    Runs in the caller's session, bound to the tenant ``config`` describes, and must not
+    write. Return individual slot
     ids (``"<room>-<YYYYMMDD>-<code>"``), not full-day set ids.
     """
     source: LotterySource = no_lottery
     if has_app_context():
         source = current_app.extensions.get(SOURCE_KEY, no_lottery)
-    return source(session, room_ids, start, end)
+    return source(session, config, room_ids, start, end)
 
 
 def no_opening(session: Session, category: str, day: dt.date) -> dt.datetime | None:

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from shisetsu.facilities.models import Room
+from shisetsu.refusals import Refusal
 from shisetsu.slots.calendar import closed_calendar, days
 from shisetsu.slots.holds import hold_slots, holds_between
 from shisetsu.slots.ids import SlotRef
@@ -25,11 +26,13 @@ MAX_HOLD_DAYS = 93
 MAX_CLOSURE_DAYS = 731
 
 
-class ManageError(ValueError):
+class ManageError(Refusal, ValueError):
     """A staff request that cannot be carried out; ``message`` says why (translated)."""
 
+    code = "not_possible"
+
     def __init__(self, message: LazyString) -> None:
-        super().__init__(str(message))
+        super().__init__(message=str(message))
         self.message = message
 
 

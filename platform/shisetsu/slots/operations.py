@@ -175,7 +175,7 @@ class _Evaluator:
         self.now = now or dt.datetime.now(tenant_zone(config))
         self.holds = held_slots(session, room_ids, start, end)
         self.calendar: ClosedCalendar = closed_calendar(session, config, rooms, start, end)
-        self.lottery = (lottery or lottery_slots)(session, room_ids, start, end)
+        self.lottery = (lottery or lottery_slots)(session, config, room_ids, start, end)
 
     def state(self, room: Room, slot: Slot, closed_day: bool) -> str:
         if closed_day or slot.start <= self.now:

@@ -1,7 +1,9 @@
 """Staff of one designated manager: finding, adding, changing roles and removing.
 
-Functions take a session bound to the tenant and leave committing to the caller. Removal
-bumps ``session_version`` and revokes API tokens, so it takes effect on the next request.
+Functions take a session bound to the tenant and leave committing to the caller; each
+records its access-log entry as ``by`` (views pass the signed-in person; the command line
+and the demo act as ``system``). Removal bumps ``session_version`` and revokes API tokens,
+so it takes effect on the next request.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shisetsu import audit
+from shisetsu.audit.operations import SYSTEM_ACTOR
 from shisetsu.auth.personnel import PersonnelError, new_person, normalise_login, reset_sign_in
 from shisetsu.db import utcnow
 from shisetsu.people.models import STAFF_ROLES, ApiToken, Staff
@@ -50,6 +53,7 @@ def create_staff(
     password: str | None = None,
     totp_secret: str | None = None,
     now: datetime | None = None,
+    by: audit.Actor = SYSTEM_ACTOR,
 ) -> tuple[Staff, str]:
     """Add a staff member; returns it (flushed) and the initial password to show once."""
     if role not in STAFF_ROLES:
@@ -68,11 +72,15 @@ def create_staff(
     )
     session.add(staff)
     session.flush()
-    audit.record(session, audit.PERMISSION_CHANGE, "staff", staff.id, detail=f"added as {role}")
+    audit.record(
+        session, audit.PERMISSION_CHANGE, "staff", staff.id, detail=f"added as {role}", actor=by
+    )
     return staff, initial
 
 
-def change_role(session: Session, *, actor: Staff, target: Staff, role: str) -> bool:
+def change_role(
+    session: Session, *, actor: Staff, target: Staff, role: str, by: audit.Actor = SYSTEM_ACTOR
+) -> bool:
     """Give ``target`` another role; False if it already had it."""
     if role not in STAFF_ROLES:
         raise PersonnelError("invalid_role")
@@ -83,13 +91,20 @@ def change_role(session: Session, *, actor: Staff, target: Staff, role: str) -> 
     if target.role == RESPONSIBLE:
         _keep_a_responsible(session, leaving=target)
     audit.record(
-        session, audit.PERMISSION_CHANGE, "staff", target.id, detail=f"role {target.role} → {role}"
+        session,
+        audit.PERMISSION_CHANGE,
+        "staff",
+        target.id,
+        detail=f"role {target.role} → {role}",
+        actor=by,
     )
     target.role = role
     return True
 
 
-def remove_staff(session: Session, *, actor: Staff, target: Staff, now: datetime) -> None:
+def remove_staff(
+    session: Session, *, actor: Staff, target: Staff, now: datetime, by: audit.Actor = SYSTEM_ACTOR
+) -> None:
     """Deactivate ``target`` and end every session and API token it has, at once."""
     if target.id == actor.id:
         raise PersonnelError("self_removal")
@@ -100,16 +115,20 @@ def remove_staff(session: Session, *, actor: Staff, target: Staff, now: datetime
     target.removed_by_id = actor.id
     target.session_version += 1
     _revoke_api_tokens(session, target, now)
-    audit.record(session, audit.PERMISSION_CHANGE, "staff", target.id, detail="removed")
+    audit.record(session, audit.PERMISSION_CHANGE, "staff", target.id, detail="removed", actor=by)
 
 
-def reset_staff_sign_in(session: Session, *, actor: Staff, target: Staff, now: datetime) -> str:
+def reset_staff_sign_in(
+    session: Session, *, actor: Staff, target: Staff, now: datetime, by: audit.Actor = SYSTEM_ACTOR
+) -> str:
     """New initial password, TOTP to enrol again; their sessions and tokens end at once."""
     if target.id == actor.id:
         raise PersonnelError("self_reset")
     initial = reset_sign_in(target)
     _revoke_api_tokens(session, target, now)
-    audit.record(session, audit.PERMISSION_CHANGE, "staff", target.id, detail="sign-in reset")
+    audit.record(
+        session, audit.PERMISSION_CHANGE, "staff", target.id, detail="sign-in reset", actor=by
+    )
     return initial
 
 

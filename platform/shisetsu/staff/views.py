@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import ANY_STAFF, STAFF_MANAGEMENT, access, permits
 from shisetsu.auth.personnel import PersonnelError
 from shisetsu.auth.principals import STAFF
@@ -145,6 +146,7 @@ def add_staff() -> ResponseReturnValue:
                 display_name=form.display_name.data or "",
                 email=form.email.data,
                 role=form.role.data or "",
+                by=request_actor(),
             )
         except PersonnelError as exc:
             db.session.rollback()
@@ -171,7 +173,11 @@ def change_role(staff_id: int) -> ResponseReturnValue:
         abort(400)
     try:
         changed = ops.change_role(
-            db.session(), actor=current_user.record, target=target, role=form.role.data or ""
+            db.session(),
+            actor=current_user.record,
+            target=target,
+            role=form.role.data or "",
+            by=request_actor(),
         )
     except PersonnelError as exc:
         db.session.rollback()
@@ -192,7 +198,13 @@ def remove(staff_id: int) -> ResponseReturnValue:
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            ops.remove_staff(db.session(), actor=current_user.record, target=target, now=utcnow())
+            ops.remove_staff(
+                db.session(),
+                actor=current_user.record,
+                target=target,
+                now=utcnow(),
+                by=request_actor(),
+            )
         except PersonnelError as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
@@ -215,7 +227,11 @@ def reset(staff_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             initial = ops.reset_staff_sign_in(
-                db.session(), actor=current_user.record, target=target, now=utcnow()
+                db.session(),
+                actor=current_user.record,
+                target=target,
+                now=utcnow(),
+                by=request_actor(),
             )
         except PersonnelError as exc:
             db.session.rollback()

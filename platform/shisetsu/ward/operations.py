@@ -1,7 +1,8 @@
 """Ward auditors (platform schema) and what their console lists.
 
 Functions take a session that is *not* bound to a tenant (the platform's) and leave
-committing to the caller.
+committing to the caller. Auditors are managed from the command line, so each change is
+logged as ``by``: ``system`` unless the caller says who.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shisetsu import audit
+from shisetsu.audit.operations import SYSTEM_ACTOR
 from shisetsu.auth.personnel import PersonnelError, new_person, normalise_login, reset_sign_in
 from shisetsu.db import utcnow
 from shisetsu.people.models import Auditor
@@ -34,6 +36,7 @@ def create_auditor(
     password: str | None = None,
     totp_secret: str | None = None,
     now: datetime | None = None,
+    by: audit.Actor = SYSTEM_ACTOR,
 ) -> tuple[Auditor, str]:
     """Add a ward auditor; returns it (flushed) and the initial password to show once."""
     if session.scalar(sa.select(Auditor.id).where(Auditor.login == normalise_login(login))):
@@ -49,28 +52,34 @@ def create_auditor(
     )
     session.add(auditor)
     session.flush()
-    audit.record(session, audit.PERMISSION_CHANGE, "auditor", auditor.id, detail="added")
+    _record(session, auditor, "added", by)
     return auditor, initial
 
 
-def reset_auditor(session: Session, login: str) -> tuple[Auditor, str]:
+def reset_auditor(
+    session: Session, login: str, *, by: audit.Actor = SYSTEM_ACTOR
+) -> tuple[Auditor, str]:
     """New initial password and TOTP enrolment for an active auditor; sessions end."""
     auditor = find_active_auditor(session, login)
     if auditor is None:
         raise PersonnelError("unknown_login")
-    audit.record(session, audit.PERMISSION_CHANGE, "auditor", auditor.id, detail="sign-in reset")
+    _record(session, auditor, "sign-in reset", by)
     return auditor, reset_sign_in(auditor)
 
 
-def deactivate_auditor(session: Session, login: str) -> Auditor:
+def deactivate_auditor(session: Session, login: str, *, by: audit.Actor = SYSTEM_ACTOR) -> Auditor:
     """An auditor who left: no more sign-ins, and every session ends at once."""
     auditor = find_active_auditor(session, login)
     if auditor is None:
         raise PersonnelError("unknown_login")
     auditor.active = False
     auditor.session_version += 1
-    audit.record(session, audit.PERMISSION_CHANGE, "auditor", auditor.id, detail="removed")
+    _record(session, auditor, "removed", by)
     return auditor
+
+
+def _record(session: Session, auditor: Auditor, detail: str, by: audit.Actor) -> None:
+    audit.record(session, audit.PERMISSION_CHANGE, "auditor", auditor.id, detail=detail, actor=by)
 
 
 def list_auditors(session: Session) -> list[Auditor]:

@@ -1,13 +1,56 @@
-"""The value a tenant's ``lottery_calendar`` plugin returns: one month's round schedule.
+"""Values that cross the plugin boundary for the lottery: the calendar and the draw.
 
-Plain data (no Flask, no SQLAlchemy), so the calendar plugin can be written and tested
-alone. All datetimes are timezone-aware (the tenant's local time, Asia/Tokyo).
+:class:`RoundSchedule` is what a ``lottery_calendar`` plugin returns: plain data (no
+Flask, no SQLAlchemy), so the calendar plugin can be written and tested alone. All
+datetimes are timezone-aware (the tenant's local time, Asia/Tokyo).
+
+The draw's values are the standard-library engine's (``shisetsu.lottery.engine``:
+``PolicySpec``, ``DrawInput``, ``DrawResult``), which sits above this package; the hooks
+name them through the protocols below, which say what a policy plugin may rely on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class LotteryPolicy(Protocol):
+    """What ``lottery_policy`` answers (the engine's ``PolicySpec``): name and parameters."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def params(self) -> Mapping[str, int]: ...
+
+
+class DrawRequest(Protocol):
+    """What ``draw_lottery`` is asked (the engine's ``DrawInput``): a round as frozen."""
+
+    @property
+    def round_id(self) -> str: ...
+
+    @property
+    def policy(self) -> str: ...
+
+    @property
+    def params(self) -> Mapping[str, int]: ...
+
+
+class DrawAnswer(Protocol):
+    """What ``draw_lottery`` answers (the engine's ``DrawResult``): who won which slot."""
+
+    @property
+    def round_id(self) -> str: ...
+
+    @property
+    def policy(self) -> str: ...
+
+    @property
+    def allocation(self) -> Mapping[str, str]: ...
 
 
 @dataclass(frozen=True)
