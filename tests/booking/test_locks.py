@@ -52,7 +52,9 @@ def test_two_bookings_of_one_group_cannot_race_past_its_cap(
     for code in ("am", "pm"):  # two unpaid bookings: the unpaid cap (3) allows one more
         book(app, TENANT, group_id, [slot(app, TENANT, "genkikan", "meeting-b", day, code)])
     barrier = threading.Barrier(2)
-    monkeypatch.setattr(ops, "lock_group", meet_after(barrier, ops.lock_group))
+    # Meet after the rule check, which runs under the group lock: with the lock the second
+    # booking is checked only once the first is stored.
+    monkeypatch.setattr(ops, "prepare", meet_after(barrier, ops.prepare))
 
     def racer(code: str) -> Callable[[], object]:
         target = slot(app, TENANT, "genkikan", "multipurpose", day, code)

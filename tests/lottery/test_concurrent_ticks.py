@@ -1,9 +1,9 @@
 """PostgreSQL: two lottery ticks at once (a doubled cron, two workers) do each step once.
 
 Both ticks run the periodic advance for the same tenant at the same time, meeting at a
-barrier just after the tick lock (see :mod:`tests.support.races`): the round is closed
-and drawn by one of them, the other finds nothing to do, neither fails, and there is one
-set of outcomes, win holds and result mails.
+barrier once they have read the rounds under the tick lock (see :mod:`tests.support.races`):
+the round is closed and drawn by one of them, the other finds nothing to do, neither
+fails, and there is one set of outcomes, win holds and result mails.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from shisetsu.lottery import jobs
+from shisetsu.lottery import jobs, rounds
 from shisetsu.lottery.models import LotteryOutcome
 from shisetsu.notify.models import OutboxMessage
 from shisetsu.slots.models import LOTTERY_WIN, SlotHold
@@ -39,7 +39,8 @@ TENANT = "genkikan"
 
 def two_ticks(app: Flask, monkeypatch: pytest.MonkeyPatch, now: object) -> list[dict[str, Any]]:
     barrier = threading.Barrier(2)
-    monkeypatch.setattr(jobs, "lock_ticks", meet_after(barrier, jobs.lock_ticks))
+    # Meet once the rounds are read, which happens under the tick lock.
+    monkeypatch.setattr(rounds, "list_rounds", meet_after(barrier, rounds.list_rounds))
     results = run_racers(lambda: step(app, TENANT, now), lambda: step(app, TENANT, now))
     assert all(isinstance(r, dict) for r in results), results  # neither tick failed
     return results  # type: ignore[return-value]

@@ -1,9 +1,10 @@
 """Racing threads for the lock tests (no tests here).
 
 Each racer runs in its own thread with its own connection. Racers meet at a barrier just
-after taking the lock under test (:func:`meet_after`): while the lock holds, only one racer
-gets there, the barrier times out and the others follow one by one; without the lock they
-all get there, leave together and really collide. Every thread is joined with a timeout
+after a step that runs under the lock under test (:func:`meet_after`): while the lock
+holds, only one racer gets there, the barrier times out and the others follow one by one;
+without the lock (or without the call that takes it) they all get there, leave together
+and really collide. Every thread is joined with a timeout
 and must have ended.
 """
 
