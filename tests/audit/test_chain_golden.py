@@ -205,16 +205,27 @@ def test_tampering_with_a_hashed_column_is_named(
     request: pytest.FixtureRequest, any_app: Flask, slug: str | None, column: str
 ) -> None:
     target = append_entries(any_app, slug)[1]  # every column of the middle entry is set
-    assert verify(any_app, slug)["ok"]
+    scope, last = slug or "platform", target + 1
+    intact = {"scope": scope, "ok": True, "checked": last, "last_id": last}
+    assert verify(any_app, slug) == {**intact, "broken_id": None, "problem": None}
     table = RawTable(any_app, owner_of(request, any_app), slug, "access_log")
     with table.altered(target, column):
-        report = verify(any_app, slug)
-        assert not report["ok"] and report["broken_id"] == target, report
         if column == "id":
-            assert f"entry {target} is missing" in report["problem"]
+            problem = (
+                f"entry {target} is missing (removed?): entry {target - 1} is followed by "
+                f"entry {target + 1}"
+            )
         else:
-            assert f"hash mismatch at entry {target}" in report["problem"]
-    assert verify(any_app, slug)["ok"]
+            problem = f"hash mismatch at entry {target} (entry altered)"
+        assert verify(any_app, slug) == {
+            "scope": scope,
+            "ok": False,
+            "checked": target - 1,
+            "last_id": target - 1,
+            "broken_id": target,
+            "problem": problem,
+        }
+    assert verify(any_app, slug) == {**intact, "broken_id": None, "problem": None}
 
 
 def test_every_column_of_the_tampered_entry_is_set(app: Flask) -> None:
