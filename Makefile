@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install messages clean
+.PHONY: run test lint typecheck pytest install messages mutants clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ typecheck:
 
 pytest:
 	$(BIN)/pytest -q
+
+## make mutants: mutation testing of the critical modules, prints the kill rate (slow: not
+## part of make test); MODULES="audit lottery" for some of tenancy holds booking lottery audit
+## auth, MODULES="audit --sqlite-only" to leave out the PostgreSQL tests
+mutants: install
+	$(BIN)/python .ci/mutants.py $(MODULES)
 
 ## make messages: re-extract strings and update both catalogues
 messages:
