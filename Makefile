@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements/dev.lock
 UV_VERSION := 0.13.9
 
-.PHONY: run test lint layers typecheck pytest install messages clean
+.PHONY: run test lint layers typecheck pytest install messages mutants clean
 
 # The lock installs first (every file checked against its hash), then the project itself
 # without resolving anything again.
@@ -53,6 +53,12 @@ lock:
 	$(BIN)/pip install --quiet uv==$(UV_VERSION)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 		--generate-hashes --quiet $(UPGRADE) -o $(LOCK)
+
+## make mutants: mutation testing of the critical modules, prints the kill rate (slow: not
+## part of make test); MODULES="audit lottery" for some of tenancy holds booking lottery audit
+## auth, MODULES="audit --sqlite-only" to leave out the PostgreSQL tests
+mutants: install
+	$(BIN)/python .ci/mutants.py $(MODULES)
 
 ## make messages: re-extract strings and update both catalogues
 messages:

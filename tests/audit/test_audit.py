@@ -7,11 +7,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -24,9 +21,9 @@ from shisetsu.audit.chain import entry_hash, genesis
 from shisetsu.audit.operations import unknown_login_label, verify_log
 from shisetsu.extensions import db
 from shisetsu.tenancy.binding import tenant_session
-from shisetsu.tenancy.engines import dispose_tenant_engines, tenant_sqlite_path
 from tests.fixtures.apps import PgDatabase
 from tests.support.audit import add_entry, entries_after, last_id, utc
+from tests.support.chains import raw_sqlite
 
 
 def append_three(app: Flask, slug: str = "regasu") -> list[int]:
@@ -160,21 +157,6 @@ def test_a_tenant_cannot_read_another_tenants_log(pg_app: Flask) -> None:
 # --- tampering as the superuser is detected ------------------------------------------------
 
 
-@contextmanager
-def raw_sqlite(app: Flask, slug: str) -> Iterator[sqlite3.Connection]:
-    """The tenant file opened directly, as its owner, with the protecting triggers gone."""
-    dispose_tenant_engines(app)
-    conn = sqlite3.connect(tenant_sqlite_path(app, slug))
-    conn.execute("DROP TRIGGER IF EXISTS access_log_no_update")
-    conn.execute("DROP TRIGGER IF EXISTS access_log_no_delete")
-    conn.execute("DROP TRIGGER IF EXISTS access_log_head_forward")
-    try:
-        yield conn
-        conn.commit()
-    finally:
-        conn.close()
-
-
 def test_sqlite_altered_entry_is_named(sqlite_app: Flask) -> None:
     append_three(sqlite_app)
     with raw_sqlite(sqlite_app, "regasu") as conn:
@@ -292,7 +274,8 @@ def test_concurrent_appends_stay_one_chain(pg_app: Flask) -> None:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "an appender is still running (deadlock?)"
     rows = entries_after(pg_app, "regasu", before)
     assert [r.id for r in rows] == list(range(before + 1, before + 41))
     assert verify(pg_app, "--tenant", "regasu")[0] == 0

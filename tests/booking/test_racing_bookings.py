@@ -97,6 +97,7 @@ def race(
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+        assert not thread.is_alive(), "a racer is still running (deadlock?)"
     return winners, losers, errors
 
 

@@ -246,6 +246,7 @@ def test_two_relays_at_once_send_every_message_exactly_once(app: Flask) -> None:
             thread.start()
         for thread in threads:
             thread.join(timeout=60)
+            assert not thread.is_alive(), "a relay thread is still running"
     finally:
         server.stop()
 

@@ -69,6 +69,7 @@ def race(
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+        assert not thread.is_alive(), "a racer is still running (deadlock?)"
     return winners, losers, errors
 
 

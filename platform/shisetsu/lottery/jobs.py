@@ -2,7 +2,8 @@
 
 Registered in :mod:`shisetsu.jobs.schedule` (every 5 minutes); the runner binds the
 tenant and commits. Every step is idempotent, so a missed tick is caught up by the next
-one and a doubled tick changes nothing.
+one, and ticks of one tenant take turns (:func:`lock_ticks`), so two at once change
+nothing more than one.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shisetsu.db import utcnow
@@ -19,8 +21,26 @@ from shisetsu.lottery.models import CLOSED, DRAWN, IN_LOTTERY, OPEN
 from shisetsu.tenancy.runtime import TenantRuntime, current_runtime
 
 
+def lock_ticks(session: Session) -> None:
+    """Let one tick of the session's tenant run at a time (a doubled cron, two workers).
+
+    On PostgreSQL a transaction-level advisory lock keyed by the tenant's schema, held
+    until the tick commits; the next tick then reads the rounds as the first left them.
+    SQLite has one writer at a time.
+    """
+    connection = session.connection()  # begins the tenant's transaction (its search_path)
+    if connection.dialect.name == "postgresql":
+        session.execute(
+            sa.text(
+                "SELECT pg_advisory_xact_lock(hashtext('shisetsu lottery tick'), "
+                "hashtext(current_schema()))"
+            )
+        )
+
+
 def advance(session: Session, runtime: TenantRuntime, *, now: dt.datetime) -> dict[str, Any]:
     """Do every lottery step that is due at ``now``; returns what was done."""
+    lock_ticks(session)
     done: dict[str, Any] = {
         "opened": [],
         "closed": [],
