@@ -53,7 +53,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
         ["tests/lottery/test_engine.py", "tests/lottery/test_fairness.py"],
     ),
     "audit": (
-        ["src/shisetsu/audit/chain.py"],
+        ["src/shisetsu/audit/chain.py", "src/shisetsu/hashchain.py"],
         ["tests/audit/test_chain_golden.py", "tests/audit/test_audit.py"],
     ),
     "auth": (
