@@ -3,6 +3,7 @@
 from shisetsu.i18n import compile_catalogs
 
 pytest_plugins = [
+    "tests.fixtures.clock",
     "tests.fixtures.apps",
     "tests.fixtures.browser",
     "tests.fixtures.axe",

@@ -1,14 +1,13 @@
 """Helpers for the lottery round tests (no tests here). Synthetic data only.
 
-PostgreSQL tests share one database for the run, so each round gets a usage month of its
-own (a per-process counter) and assertions look only at rows the test made.
+The round calendar hangs off the run's start instant (the suite's clock), never the real
+time at import.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,10 +21,10 @@ from shisetsu.slots.operations import LOTTERY, slot_states
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.runtime import current_runtime
 from tests.fixtures.auth import Ref, make_resident
+from tests.fixtures.clock import start_instant
 from tests.support.groups import make_approved, today_in_tokyo
 
-T0 = dt.datetime.now(dt.UTC).replace(microsecond=0)
-_MONTHS = itertools.count(3)
+T0 = start_instant().astimezone(dt.UTC).replace(microsecond=0)
 
 
 def at(hours: float) -> dt.datetime:
@@ -53,11 +52,11 @@ def group(app: Flask, tenant: str, **kw: Any) -> tuple[Ref, int]:
     return resident, gid
 
 
-def open_round(app: Flask, tenant: str, **rules: Any) -> int:
-    """Open a round for a usage month of its own on the test calendar; returns its id."""
+def open_round(app: Flask, tenant: str, *, months_ahead: int = 3, **rules: Any) -> int:
+    """Open a round for the month ``months_ahead`` on the test calendar; returns its id."""
     with tenant_session(app, tenant) as session:
         runtime = current_runtime()
-        month = rounds.add_months(today_in_tokyo(), next(_MONTHS))
+        month = rounds.add_months(today_in_tokyo(), months_ahead)
         base = rounds.schedule_for(runtime, today_in_tokyo())
         assert base is not None
         schedule = dataclasses.replace(
