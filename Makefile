@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install messages clean
+.PHONY: run test lint typecheck pytest test-dates test-random install messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,9 @@ run: install
 	$(BIN)/shisetsu demo seed
 	$(BIN)/shisetsu run --host 127.0.0.1 --port 5000
 
-## make test: ruff, mypy, pytest (PostgreSQL/Redis/Chromium suites when reachable)
-test: install lint typecheck pytest
+## make test: ruff, mypy, pytest (PostgreSQL/Redis/Chromium suites when reachable), then
+## the date-sensitive tests again at each fixed date
+test: install lint typecheck pytest test-dates
 
 lint:
 	$(BIN)/ruff check .
@@ -31,8 +32,30 @@ lint:
 typecheck:
 	$(BIN)/mypy
 
+# Two xdist workers; a file's tests stay on one worker (module fixtures such as the
+# journeys' stack are built once). Random order, seed printed (pytest-randomly).
+PYTEST := $(BIN)/pytest -n 2 --dist loadfile
+
 pytest:
-	$(BIN)/pytest -q
+	$(PYTEST)
+
+# The tests whose answers hang on the calendar, on SQLite (dates are computed in Python,
+# the same on both databases), with "now" pinned to each instant of FIXED_DATES in
+# tests/fixtures/clock.py. The browser suites run at the default instant only.
+DATE_TESTS := tests/booking tests/slots tests/lottery tests/core/test_dates.py tests/api \
+	tests/groups tests/retention tests/ward/test_usage.py
+FIXED_DATES := new-year golden-week month-end fourth-monday friday-evening
+
+test-dates:
+	@for when in $(FIXED_DATES); do \
+		echo "--- now = $$when"; \
+		SHISETSU_TEST_NOW=$$when $(PYTEST) \
+			-m "not postgres and not redis and not browser" $(DATE_TESTS) || exit 1; \
+	done
+
+## make test-random: pytest with Hypothesis drawing new examples (CI runs derandomized)
+test-random: install
+	HYPOTHESIS_PROFILE=random $(PYTEST)
 
 ## make messages: re-extract strings and update both catalogues
 messages:
