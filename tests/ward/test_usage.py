@@ -1,8 +1,7 @@
 """The ward's usage figures and staff roster (issue 6 §3), on both databases.
 
-The figures are checked on a dataset built for the test in Genkikan (June and July 2047,
-far from every other test's dates; PostgreSQL shares one database for the whole run, so
-the rows are removed afterwards): holds and bookings on open days count, holds on closed
+The figures are checked on a dataset built for the test in Genkikan (June and July 2047):
+holds and bookings on open days count, holds on closed
 days (the 4th-Monday rule, an ad-hoc closure) do not, and closed days offer no slot.
 """
 
@@ -288,7 +287,7 @@ def test_others_are_refused(any_app: Flask, who: str) -> None:
 
 
 def all_roster_pages(auditor: FlaskClient, first: str) -> str:
-    """Regasu's roster, every page in order (the shared PostgreSQL database has many staff)."""
+    """Regasu's roster, every page in order."""
     pages = [first]
     while 'rel="next"' in pages[-1]:
         pages.append(text(auditor.get(f"/ward/staff?slug=regasu&page={len(pages) + 1}")))
