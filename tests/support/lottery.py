@@ -21,7 +21,7 @@ from shisetsu.slots.operations import LOTTERY, slot_states
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.runtime import current_runtime
 from tests.fixtures.auth import Ref, make_resident
-from tests.fixtures.clock import start_instant
+from tests.fixtures.clock import start_instant, test_start
 from tests.support.groups import make_approved, today_in_tokyo
 
 T0 = start_instant().astimezone(dt.UTC).replace(microsecond=0)
@@ -53,23 +53,28 @@ def group(app: Flask, tenant: str, **kw: Any) -> tuple[Ref, int]:
 
 
 def open_round(app: Flask, tenant: str, *, months_ahead: int = 3, **rules: Any) -> int:
-    """Open a round for the month ``months_ahead`` on the test calendar; returns its id."""
+    """Open a round on the test calendar for the first month from ``months_ahead`` on that
+    has none yet; returns its id."""
+    start = test_start()  # T0, except in the journeys, which run at the real time
     with tenant_session(app, tenant) as session:
         runtime = current_runtime()
         month = rounds.add_months(today_in_tokyo(), months_ahead)
+        taken = set(session.scalars(sa.select(LotteryRound.usage_month)))
+        while month in taken:  # the journeys open several rounds in one database
+            month = rounds.add_months(month, 1)
         base = rounds.schedule_for(runtime, today_in_tokyo())
         assert base is not None
         schedule = dataclasses.replace(
             base,
             usage_month=month,
-            opens_at=T0,
-            closes_at=CLOSE,
-            draw_at=DRAW,
-            confirm_deadline=DEADLINE,
-            first_come_at=FIRST_COME,
+            opens_at=start,
+            closes_at=start + (CLOSE - T0),
+            draw_at=start + (DRAW - T0),
+            confirm_deadline=start + (DEADLINE - T0),
+            first_come_at=start + (FIRST_COME - T0),
             **rules,
         )
-        rnd = rounds.open_round(session, runtime, schedule, now=T0)
+        rnd = rounds.open_round(session, runtime, schedule, now=start)
         session.commit()
         return rnd.id
 
@@ -80,7 +85,7 @@ def lottery_slot_ids(app: Flask, tenant: str, round_id: int, count: int) -> list
         rnd = session.get(LotteryRound, round_id)
         assert rnd is not None
         slots = rounds.round_slots(session, rnd)[:400]
-        states = slot_states(session, current_runtime().config, slots, now=T0)
+        states = slot_states(session, current_runtime().config, slots, now=test_start())
         found: list[str] = []
         seen: set[tuple[int, dt.date]] = set()
         for slot in slots:
