@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements/dev.lock
 UV_VERSION := 0.13.9
 
-.PHONY: run test lint layers typecheck pytest install messages mutants clean
+.PHONY: run test lint layers typecheck pytest test-dates test-random install messages mutants clean
 
 # The lock installs first (every file checked against its hash), then the project itself
 # without resolving anything again.
@@ -27,8 +27,9 @@ run: install
 	$(BIN)/shisetsu demo seed
 	$(BIN)/shisetsu run --host 127.0.0.1 --port 5000
 
-## make test: ruff, the import-layer contracts, mypy, pytest (PostgreSQL/Redis/Chromium suites when reachable)
-test: install lint typecheck pytest
+## make test: ruff, the import-layer contracts, mypy, pytest (PostgreSQL/Redis/Chromium suites
+## when reachable), then the date-sensitive tests again at each fixed date
+test: install lint typecheck pytest test-dates
 
 lint: layers
 	$(BIN)/ruff check .
@@ -41,8 +42,33 @@ layers:
 typecheck:
 	$(BIN)/mypy
 
+# Two xdist workers; a file's tests stay on one worker (module fixtures such as the
+# journeys' stack are built once). Random order, seed printed (pytest-randomly).
+PYTEST := $(BIN)/pytest -n 2 --dist loadfile
+
 pytest:
-	$(BIN)/pytest -q
+	$(PYTEST)
+
+# The tests whose answers hang on the calendar (booking windows and refunds, slot
+# calendars and closures, lottery calendars, group validity, retention cut-offs, usage
+# months), on SQLite (dates are computed in Python, the same on both databases), with
+# "now" pinned to each instant of FIXED_DATES in tests/fixtures/clock.py. Everything
+# else, the browser suites included, runs at the default instant only.
+DATE_TESTS := tests/booking tests/slots tests/core/test_dates.py tests/lottery/test_rounds.py \
+	tests/lottery/test_release.py tests/lottery/test_policies.py tests/lottery/test_pages.py \
+	tests/groups/test_lifecycle.py tests/retention/test_retention.py tests/ward/test_usage.py
+FIXED_DATES := new-year golden-week month-end fourth-monday friday-evening
+
+test-dates:
+	@for when in $(FIXED_DATES); do \
+		echo "--- now = $$when"; \
+		SHISETSU_TEST_NOW=$$when $(PYTEST) \
+			-m "not postgres and not redis and not browser" $(DATE_TESTS) || exit 1; \
+	done
+
+## make test-random: pytest with Hypothesis drawing new examples (CI runs derandomized)
+test-random: install
+	HYPOTHESIS_PROFILE=random $(PYTEST)
 
 ## make lock: resolve pyproject.toml's ranges again into $(LOCK) (versions and hashes).
 ## Pins already in the lock are kept where they still fit; `make lock UPGRADE=--upgrade`

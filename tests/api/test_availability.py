@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -12,15 +11,14 @@ from shisetsu.slots.holds import hold_slots
 from shisetsu.slots.models import BOOKING, OFFICIAL
 from shisetsu.tenancy.binding import tenant_session
 from tests.support.api import assert_error
-from tests.support.slots import regasu_only_room_id, reset_slots, room_id
+from tests.support.slots import regasu_only_room_id, room_id
 
 URL = "/api/v1/{tenant}/availability"
 
 
 @pytest.fixture
-def slots_app(any_app: Flask) -> Iterator[Flask]:
-    yield any_app
-    reset_slots(any_app)
+def slots_app(any_app: Flask) -> Flask:
+    return any_app
 
 
 def assert_contract_error(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]

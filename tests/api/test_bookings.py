@@ -7,7 +7,6 @@ another group's booking is a 404; staff tokens and anonymous calls are refused.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,10 +17,8 @@ from tests.fixtures.auth import PASSWORD
 from tests.support.booking import (
     Member,
     book,
-    booking_marks,
     member,
     open_day,
-    reset_bookings,
     slot,
     today,
 )
@@ -31,10 +28,8 @@ URL = "/api/v1/{tenant}/bookings"
 
 
 @pytest.fixture
-def app(any_app: Flask) -> Iterator[Flask]:
-    marks = booking_marks(any_app)
-    yield any_app
-    reset_bookings(any_app, marks)
+def app(any_app: Flask) -> Flask:
+    return any_app
 
 
 def token_for(client: FlaskClient, m: Member) -> dict[str, str]:

@@ -4,7 +4,10 @@ fixation, and the database refusing another tenant's accounts."""
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -12,9 +15,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
 
+from shisetsu.extensions import limiter
 from shisetsu.people.models import Account
 from shisetsu.tenancy.binding import tenant_session
+from tests.fixtures.apps import _dispose, make_app, sqlite_template_copy
+from tests.fixtures.services import need, redis_available
 from tests.support.accounts import (
     NEW_PASSWORD,
     PASSWORD,
@@ -32,6 +39,9 @@ from tests.support.accounts import (
 )
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+REDIS_TEST_URL = "redis://127.0.0.1:6379/15"  # the suite's scratch database
+LIMIT_PREFIX = f"shisetsu-test-limits-{uuid.uuid4().hex[:8]}"
+"""This process's rate-limit keys in Redis (Flask-Limiter keeps the first prefix it sees)."""
 
 
 # --- lockout ----------------------------------------------------------------------------
@@ -90,48 +100,78 @@ def test_a_success_resets_the_failure_count(any_app: Flask) -> None:
 # --- rate limits ------------------------------------------------------------------------
 
 
-def test_rate_limit_per_ip(any_app: Flask) -> None:
-    any_app.config["LOGIN_RATE_LIMIT_PER_IP"] = "3/minute"
-    client = any_app.test_client()
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("redis-storage", marks=pytest.mark.redis),
+    ]
+)
+def limits_app(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+) -> Iterator[Flask]:
+    """Limits counted in memory (the embedded set-up, on each database) and in Redis."""
+    if request.param != "redis-storage":
+        yield request.getfixturevalue({"sqlite": "sqlite_app", "postgres": "pg_app"}[request.param])
+        return
+    need("Redis", redis_available(REDIS_TEST_URL), "no server at 127.0.0.1:6379")
+    app = make_app(
+        sqlite_template_copy(sqlite_template, tmp_path),
+        RATELIMIT_STORAGE_URI=REDIS_TEST_URL,
+        RATELIMIT_KEY_PREFIX=LIMIT_PREFIX,
+    )
+    assert type(limiter.storage).__name__ == "RedisStorage"
+    try:
+        yield app
+    finally:
+        _dispose(app)
+        with Redis.from_url(REDIS_TEST_URL) as connection:
+            for key in connection.scan_iter(match=f"*{LIMIT_PREFIX}*"):
+                connection.delete(key)
+
+
+def test_rate_limit_per_ip(limits_app: Flask) -> None:
+    limits_app.config["LOGIN_RATE_LIMIT_PER_IP"] = "3/minute"
+    client = limits_app.test_client()
     for _ in range(3):  # different logins: only the IP is common
         assert sign_in(client, unique("ip"), "wrong password!").status_code == 200
     response = sign_in(client, unique("ip"), "wrong password!")
     assert response.status_code == 429
-    other_ip = any_app.test_client()
+    other_ip = limits_app.test_client()
     other_ip.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert sign_in(other_ip, unique("ip"), "wrong password!").status_code == 200
     assert client.get("/regasu/account/login").status_code == 200  # only POSTs count
 
 
-def test_rate_limit_per_account(any_app: Flask) -> None:
-    any_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"] = "3/minute"
-    account = create_account(any_app)
+def test_rate_limit_per_account(limits_app: Flask) -> None:
+    limits_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"] = "3/minute"
+    account = create_account(limits_app)
     for n in range(3):
-        client = any_app.test_client()
+        client = limits_app.test_client()
         client.environ_base["REMOTE_ADDR"] = f"192.0.2.{n + 1}"
         assert sign_in(client, account.login, "wrong password!").status_code == 200
-    fourth = any_app.test_client()
+    fourth = limits_app.test_client()
     fourth.environ_base["REMOTE_ADDR"] = "198.51.100.9"
     assert sign_in(fourth, account.login.upper(), PASSWORD).status_code == 429  # same account
     assert not is_signed_in(fourth)
-    assert sign_in(fourth, create_account(any_app).login).status_code == 302  # others may
+    assert sign_in(fourth, create_account(limits_app).login).status_code == 302  # others may
 
 
-def test_rate_limit_covers_reset_and_resend_mail(any_app: Flask) -> None:
-    any_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"] = "2/minute"
-    account = create_account(any_app)
-    client = any_app.test_client()
+def test_rate_limit_covers_reset_and_resend_mail(limits_app: Flask) -> None:
+    limits_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"] = "2/minute"
+    account = create_account(limits_app)
+    client = limits_app.test_client()
     statuses = [
         client.post("/regasu/account/reset", data={"login": account.login}).status_code
         for _ in range(3)
     ]
     assert statuses == [302, 302, 429]
-    assert len([m for m in mails_to(any_app, "regasu", account.email) if "reset" in m.key]) == 2
+    assert len([m for m in mails_to(limits_app, "regasu", account.email) if "reset" in m.key]) == 2
 
 
-def test_signup_is_limited_per_ip(any_app: Flask) -> None:
-    any_app.config["LOGIN_RATE_LIMIT_PER_IP"] = "2/minute"
-    client = any_app.test_client()
+def test_signup_is_limited_per_ip(limits_app: Flask) -> None:
+    limits_app.config["LOGIN_RATE_LIMIT_PER_IP"] = "2/minute"
+    client = limits_app.test_client()
     statuses = []
     for _ in range(3):
         login = unique("many")

@@ -8,7 +8,6 @@ tenant's booking is a 404.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import icalendar
 import pytest
@@ -22,24 +21,20 @@ from tests.fixtures.auth import sign_in_as
 from tests.support.booking import (
     book,
     booking_mails,
-    booking_marks,
     booking_row,
     holds_of,
     member,
     open_day,
     pdf_fonts,
     pdf_text_chars,
-    reset_bookings,
     slot,
 )
 from tests.support.groups import text
 
 
 @pytest.fixture
-def app(any_app: Flask) -> Iterator[Flask]:
-    marks = booking_marks(any_app)
-    yield any_app
-    reset_bookings(any_app, marks)
+def app(any_app: Flask) -> Flask:
+    return any_app
 
 
 def auditorium(app: Flask, code: str, *, after: int = 20, holiday: bool = False) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -18,16 +17,15 @@ from shisetsu.booking.models import CANCELLED, PAID, Booking
 from shisetsu.jobs.runner import run_in_app
 from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.auth import make_staff, sign_in_as
+from tests.fixtures.clock import Clock
 from tests.support.booking import (
     TOKYO,
     book,
     booking_mails,
-    booking_marks,
     booking_row,
     holds_of,
     member,
     open_day,
-    reset_bookings,
     slot,
     today,
 )
@@ -37,14 +35,15 @@ JOB = "shisetsu.booking.jobs.deadline_job"
 
 
 @pytest.fixture
-def app(any_app: Flask) -> Iterator[Flask]:
-    marks = booking_marks(any_app)
-    yield any_app
-    reset_bookings(any_app, marks)
+def app(any_app: Flask) -> Flask:
+    return any_app
 
 
 def hall(app: Flask, code: str = "am", *, after: int = 20) -> str:
-    day = open_day(app, "genkikan", "genkikan", after=after)
+    return hall_on(app, open_day(app, "genkikan", "genkikan", after=after), code)
+
+
+def hall_on(app: Flask, day: dt.date, code: str = "am") -> str:
     return slot(app, "genkikan", "genkikan", "multipurpose", day, code)
 
 
@@ -99,10 +98,13 @@ def test_a_paid_booking_cancelled_early_is_refunded_in_full(app: Flask) -> None:
     assert f"{paid:,}円" in cancelled.body_text
 
 
-def test_staff_cancel_needs_a_reason_and_may_refund_everything(app: Flask) -> None:
+def test_staff_cancel_needs_a_reason_and_may_refund_everything(app: Flask, clock: Clock) -> None:
     m = member(app, "genkikan")
-    booking_id = book(app, "genkikan", m.group_id, [hall(app, "night", after=3)])
-    set_booking(app, booking_id, status=PAID, paid_amount=1300, paid_at=dt.datetime.now(dt.UTC))
+    day = open_day(app, "genkikan", "genkikan")
+    booking_id = book(app, "genkikan", m.group_id, [hall_on(app, day, "night")])
+    set_booking(app, booking_id, status=PAID, paid_amount=1300, paid_at=clock.now())
+    # Three days before the use date, whatever holidays lie around it.
+    clock.move_to(dt.datetime.combine(day - dt.timedelta(days=3), dt.time(10), TOKYO))
     staff = make_staff(app, "genkikan", "handler")
     client = app.test_client()
     sign_in_as(client, app, staff)

@@ -29,10 +29,8 @@ from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.runtime import current_runtime
 from tests.fixtures.apps import PgDatabase, _dispose, make_app
 from tests.support.booking import (
-    booking_marks,
     make_groups,
     open_day,
-    reset_bookings,
     slot,
 )
 
@@ -47,9 +45,7 @@ def race_app(pg_database: PgDatabase, tmp_path: Path) -> Iterator[Flask]:
     app = make_app(
         tmp_path / "instance", **pg_database.overrides(), SQLALCHEMY_ENGINE_OPTIONS=options
     )
-    app.config["TEST_BOOKING_MARKS"] = marks = booking_marks(app)
     yield app
-    reset_bookings(app, marks)
     _dispose(app)
 
 
@@ -101,24 +97,17 @@ def race(
     return winners, losers, errors
 
 
-def since(app: Flask) -> int:
-    """The last booking id before this test: the race's bookings come after it."""
-    return int(app.config["TEST_BOOKING_MARKS"]["genkikan"])
-
-
 def booking_holds(app: Flask) -> list[tuple[str, int | None]]:
     with tenant_session(app, "genkikan") as session:
         rows = session.execute(
-            sa.select(SlotHold.slot_code, SlotHold.ref_id).where(
-                SlotHold.kind == BOOKING, SlotHold.ref_id > since(app)
-            )
+            sa.select(SlotHold.slot_code, SlotHold.ref_id).where(SlotHold.kind == BOOKING)
         )
         return sorted((code, ref) for code, ref in rows)
 
 
 def bookings(app: Flask) -> list[tuple[int, list[str]]]:
     with tenant_session(app, "genkikan") as session:
-        query = sa.select(Booking).where(Booking.id > since(app))
+        query = sa.select(Booking)
         return [(b.id, b.slot_codes) for b in session.scalars(query)]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -19,11 +18,9 @@ from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.auth import sign_in_as
 from tests.support.booking import (
     book,
-    booking_marks,
     member,
     open_day,
     pdf_text_chars,
-    reset_bookings,
     slot,
 )
 from tests.support.groups import text
@@ -104,10 +101,8 @@ def test_filters_follow_the_language(sqlite_app: Flask) -> None:
 
 
 @pytest.fixture
-def app(any_app: Flask) -> Iterator[Flask]:
-    marks = booking_marks(any_app)
-    yield any_app
-    reset_bookings(any_app, marks)
+def app(any_app: Flask) -> Flask:
+    return any_app
 
 
 def test_booking_pages_show_dates_in_each_language(app: Flask) -> None:

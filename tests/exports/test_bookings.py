@@ -22,11 +22,9 @@ from tests.fixtures.auth import Ref, make_resident, make_staff, sign_in_as
 from tests.support.audit import entries_after, last_id, signed_in_auditor
 from tests.support.booking import (
     book,
-    booking_marks,
     member,
     open_day,
     pdf_text_chars,
-    reset_bookings,
     slot,
 )
 from tests.support.exports import export, ledger_count, ledger_rows, read_archive
@@ -50,7 +48,6 @@ class Booked:
 
 @pytest.fixture
 def booked(any_app: Flask) -> Iterator[Booked]:
-    marks = booking_marks(any_app)
     m = member(any_app, "regasu")
     update_group(any_app, "regasu", m.group_id, name=GROUP, representative_name=REPRESENTATIVE)
     day = open_day(any_app, "regasu", "history-museum", after=17)
@@ -63,7 +60,6 @@ def booked(any_app: Flask) -> Iterator[Booked]:
         book(any_app, "regasu", m.group_id, [study]),
         room_id(any_app, "regasu", "history-museum", "auditorium"),
     )
-    reset_bookings(any_app, marks)
 
 
 def handler(app: Flask, tenant: str = "regasu") -> tuple[FlaskClient, Ref]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -14,12 +13,10 @@ from shisetsu.booking.exports import to_csv
 from tests.fixtures.auth import make_staff, sign_in_as
 from tests.support.booking import (
     book,
-    booking_marks,
     member,
     open_day,
     pdf_fonts,
     pdf_text_chars,
-    reset_bookings,
     slot,
     today,
 )
@@ -28,10 +25,8 @@ from tests.support.groups import text, update_group
 
 
 @pytest.fixture
-def app(any_app: Flask) -> Iterator[Flask]:
-    marks = booking_marks(any_app)
-    yield any_app
-    reset_bookings(any_app, marks)
+def app(any_app: Flask) -> Flask:
+    return any_app
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -16,16 +15,15 @@ from shisetsu.slots.holds import hold_slots
 from shisetsu.slots.models import BOOKING, OFFICIAL, Closure
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.runtime import current_runtime
-from tests.support.slots import open_weekday, regasu_only_room_id, reset_slots, room_id, today
+from tests.support.slots import open_weekday, regasu_only_room_id, room_id, today
 
 ROW = re.compile(r'<tr class="day-(\w+)">(.*?)</tr>', re.S)
 CELL = re.compile(r'<td class="(?:state-(\w+)|not-offered)">')
 
 
 @pytest.fixture
-def slots_app(any_app: Flask) -> Iterator[Flask]:
-    yield any_app
-    reset_slots(any_app)
+def slots_app(any_app: Flask) -> Flask:
+    return any_app
 
 
 def grid_states(page: str) -> list[list[str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -16,13 +15,12 @@ from shisetsu.slots.models import BOOKING, OFFICIAL, Closure, SlotHold
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.runtime import current_runtime
 from tests.fixtures.auth import make_staff, sign_in_as
-from tests.support.slots import open_weekday, regasu_only_room_id, reset_slots, room_id, today
+from tests.support.slots import open_weekday, regasu_only_room_id, room_id, today
 
 
 @pytest.fixture
-def slots_app(any_app: Flask) -> Iterator[Flask]:
-    yield any_app
-    reset_slots(any_app)
+def slots_app(any_app: Flask) -> Flask:
+    return any_app
 
 
 def staff_client(app: Flask, role: str = "handler", tenant: str = "genkikan") -> FlaskClient:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import jpholiday
 import pytest
@@ -28,13 +27,12 @@ from shisetsu.slots.operations import (
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.config import validate_tenant_data
 from shisetsu.tenancy.runtime import current_runtime
-from tests.support.slots import LONG_AGO, TOKYO, reset_slots, room_id
+from tests.support.slots import LONG_AGO, TOKYO, room_id
 
 
 @pytest.fixture
-def slots_app(any_app: Flask) -> Iterator[Flask]:
-    yield any_app
-    reset_slots(any_app)
+def slots_app(any_app: Flask) -> Flask:
+    return any_app
 
 
 # --- ids ---------------------------------------------------------------------------

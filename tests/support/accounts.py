@@ -1,7 +1,7 @@
 """Helpers shared by the account, security and API-token tests (no tests here).
 
-PostgreSQL tests share one database for the whole run, so every helper works with unique
-logins and addresses (``unique()``), and mail is looked up by recipient.
+Every helper works with unique logins and addresses (``unique()``), so one test may make
+many accounts, and mail is looked up by recipient.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Helpers for the access-log tests (no tests here).
 
-PostgreSQL tests share one database (and so one chain per tenant) for the whole run:
-assertions look at the entries a test made itself, found by id or by a unique login.
+Each test has its own database and so its own chain per tenant; assertions find entries
+by id or by a unique login.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Helpers for the booking, fee, payment and export tests (no tests here).
 
-Everything is synthetic (dummy data only). PostgreSQL tests share one database for the run, so
-every booking test module resets bookings, their holds, feeds and booking mail after each
-test (:func:`reset_bookings`), and assertions look only at rows the test made.
+Everything is synthetic. Each test has a database of its own (tests/fixtures/apps.py),
+so nothing here cleans up after a test.
 """
 
 from __future__ import annotations
@@ -22,9 +21,8 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from shisetsu.booking import operations as ops
-from shisetsu.booking.models import Booking, GroupFeed
+from shisetsu.booking.models import Booking
 from shisetsu.groups.models import APPROVED, Group
-from shisetsu.lottery.models import IN_LOTTERY, LotteryRound
 from shisetsu.notify.models import OutboxMessage
 from shisetsu.people.models import Account
 from shisetsu.slots.calendar import is_holiday_rates
@@ -41,39 +39,6 @@ TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 
 def today() -> dt.date:
     return dt.datetime.now(TOKYO).date()
-
-
-def booking_marks(app: Flask) -> dict[str, int]:
-    """The highest booking id of each tenant now: what a test makes comes after it."""
-    marks = {}
-    for slug in ("regasu", "genkikan"):
-        with tenant_session(app, slug) as session:
-            marks[slug] = int(session.scalar(sa.select(sa.func.max(Booking.id))) or 0)
-    return marks
-
-
-def reset_bookings(app: Flask, marks: dict[str, int] | None = None) -> None:
-    """Delete the bookings made after ``marks`` (all without), their holds, feeds and mail.
-
-    Bookings other modules made (a confirmed lottery win is a booking other rows point
-    at) stay when ``marks`` is given.
-    """
-    for slug in ("regasu", "genkikan"):
-        since = (marks or {}).get(slug, 0)
-        with tenant_session(app, slug) as session:
-            ids = list(session.scalars(sa.select(Booking.id).where(Booking.id > since)))
-            session.execute(
-                sa.delete(SlotHold).where(SlotHold.kind == BOOKING, SlotHold.ref_id.in_(ids))
-            )
-            session.execute(sa.delete(GroupFeed))
-            for booking_id in ids:
-                session.execute(
-                    sa.delete(OutboxMessage).where(
-                        OutboxMessage.idempotency_key.like(f"booking:{booking_id}:%")
-                    )
-                )
-            session.execute(sa.delete(Booking).where(Booking.id.in_(ids)))
-            session.commit()
 
 
 @dataclass(frozen=True)
@@ -151,27 +116,26 @@ def config_of(app: Flask, tenant: str) -> TenantConfig:
 def open_day(
     app: Flask, tenant: str, facility: str, *, after: int = 20, holiday: bool = False
 ) -> dt.date:
-    """The first day ``after`` days from today on that no rule closes (weekday or holiday).
+    """The first day ``after`` days from today on that no rule closes (weekday or holiday)."""
+    return open_days(app, tenant, facility, 1, after=after, holiday=holiday)[0]
 
-    Days in the usage month of a lottery round in progress are skipped: other tests on the
-    shared PostgreSQL database open rounds, and their slots cannot be booked first come.
+
+def open_days(
+    app: Flask, tenant: str, facility: str, count: int, *, after: int = 20, holiday: bool = False
+) -> list[dt.date]:
+    """``count`` different days from ``after`` days ahead on, each open (weekday or holiday).
+
+    Distinct by construction: asking for three days never hands back one day three times,
+    whatever the calendar around today.
     """
-    config = config_of(app, tenant)
-    rules = config.closed_days_for(facility)
-    with tenant_session(app, tenant) as session:
-        months = set(
-            session.scalars(
-                sa.select(LotteryRound.usage_month).where(LotteryRound.state.in_(IN_LOTTERY))
-            )
-        )
+    rules = config_of(app, tenant).closed_days_for(facility)
+    days: list[dt.date] = []
     day = today() + dt.timedelta(days=after)
-    while (
-        is_holiday_rates(day) != holiday
-        or is_closed_by_rule(rules, day)
-        or day.replace(day=1) in months
-    ):
+    while len(days) < count:
+        if is_holiday_rates(day) == holiday and not is_closed_by_rule(rules, day):
+            days.append(day)
         day += dt.timedelta(days=1)
-    return day
+    return days
 
 
 def slot(app: Flask, tenant: str, facility: str, room: str, day: dt.date, code: str) -> str:

@@ -1,7 +1,6 @@
 """Helpers for the registered-group tests (no tests here).
 
-Everything is synthetic (dummy data only). PostgreSQL tests share one database
-for the run, so assertions look only at the rows a test made itself.
+Everything is synthetic (dummy data only).
 """
 
 from __future__ import annotations

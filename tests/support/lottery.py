@@ -1,14 +1,13 @@
 """Helpers for the lottery round tests (no tests here). Synthetic data only.
 
-PostgreSQL tests share one database for the run, so each round gets a usage month of its
-own (a per-process counter) and assertions look only at rows the test made.
+The round calendar hangs off the run's start instant (the suite's clock), never the real
+time at import.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,10 +22,10 @@ from shisetsu.slots.operations import LOTTERY, slot_states
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.runtime import current_runtime
 from tests.fixtures.auth import Ref, make_resident
+from tests.fixtures.clock import start_instant, test_start
 from tests.support.groups import make_approved, today_in_tokyo
 
-T0 = dt.datetime.now(dt.UTC).replace(microsecond=0)
-_MONTHS = itertools.count(3)
+T0 = start_instant().astimezone(dt.UTC).replace(microsecond=0)
 
 
 def at(hours: float) -> dt.datetime:
@@ -54,24 +53,29 @@ def group(app: Flask, tenant: str, **kw: Any) -> tuple[Ref, int]:
     return resident, gid
 
 
-def open_round(app: Flask, tenant: str, **rules: Any) -> int:
-    """Open a round for a usage month of its own on the test calendar; returns its id."""
+def open_round(app: Flask, tenant: str, *, months_ahead: int = 3, **rules: Any) -> int:
+    """Open a round on the test calendar for the first month from ``months_ahead`` on that
+    has none yet; returns its id."""
+    start = test_start()  # T0, except in the journeys, which run at the real time
     with tenant_session(app, tenant) as session:
         runtime = current_runtime()
-        month = first_of_month_after(today_in_tokyo(), next(_MONTHS))
+        month = first_of_month_after(today_in_tokyo(), months_ahead)
+        taken = set(session.scalars(sa.select(LotteryRound.usage_month)))
+        while month in taken:  # the journeys open several rounds in one database
+            month = first_of_month_after(month, 1)
         base = rounds.schedule_for(runtime, today_in_tokyo())
         assert base is not None
         schedule = dataclasses.replace(
             base,
             usage_month=month,
-            opens_at=T0,
-            closes_at=CLOSE,
-            draw_at=DRAW,
-            confirm_deadline=DEADLINE,
-            first_come_at=FIRST_COME,
+            opens_at=start,
+            closes_at=start + (CLOSE - T0),
+            draw_at=start + (DRAW - T0),
+            confirm_deadline=start + (DEADLINE - T0),
+            first_come_at=start + (FIRST_COME - T0),
             **rules,
         )
-        rnd = rounds.open_round(session, runtime, schedule, now=T0)
+        rnd = rounds.open_round(session, runtime, schedule, now=start)
         session.commit()
         return rnd.id
 
@@ -82,7 +86,7 @@ def lottery_slot_ids(app: Flask, tenant: str, round_id: int, count: int) -> list
         rnd = session.get(LotteryRound, round_id)
         assert rnd is not None
         slots = rounds.round_slots(session, current_runtime().config, rnd)[:400]
-        states = slot_states(session, current_runtime().config, slots, now=T0)
+        states = slot_states(session, current_runtime().config, slots, now=test_start())
         found: list[str] = []
         seen: set[tuple[int, dt.date]] = set()
         for slot in slots:

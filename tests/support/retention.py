@@ -1,8 +1,8 @@
 """Helpers for the retention tests (no tests here): a synthetic person spread over every
 place personal data lands, and the scan of every text column of a tenant schema.
 
-Everything is synthetic and unique per test (PostgreSQL tests share one database), so the
-scan finds only this test's person.
+Everything is synthetic and each test has its own database, so the scan finds only this
+test's person.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""Helpers for the slot and availability tests (no tests here).
-
-PostgreSQL tests share one database for the whole run, so each module's ``slots_app``
-fixture calls :func:`reset_slots` after each test: no hold, closure or room edit stays.
-"""
+"""Helpers for the slot and availability tests (no tests here)."""
 
 from __future__ import annotations
 
@@ -13,42 +9,13 @@ import sqlalchemy as sa
 from flask import Flask
 
 from shisetsu.facilities.models import Facility, Room
-from shisetsu.facilities.operations import sync_facilities
 from shisetsu.slots.calendar import is_holiday_rates
-from shisetsu.slots.models import Closure, SlotHold
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.config import TenantConfig, is_closed_by_rule
-from shisetsu.tenancy.runtime import current_runtime
 
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 LONG_AGO = dt.datetime(2020, 1, 1, tzinfo=TOKYO)
 """A ``now`` before every date the calendar tests look at: nothing is past."""
-
-
-def reset_slots(app: Flask) -> None:
-    """Delete holds and closures and restore rooms in both shipped tenants."""
-    for slug in ("regasu", "genkikan"):
-        with tenant_session(app, slug) as session:
-            session.execute(sa.delete(SlotHold))
-            session.execute(sa.delete(Closure))
-            config = current_runtime().config
-            sync_facilities(session, config)
-            # sync keeps staff edits, so put the shipped room details back explicitly
-            for facility in config.facilities:
-                for rc in facility.rooms:
-                    session.execute(
-                        sa.update(Room)
-                        .where(
-                            Room.code == rc.code, Room.facility.has(Facility.code == facility.code)
-                        )
-                        .values(
-                            capacity=rc.capacity,
-                            area_m2=rc.area_m2,
-                            equipment=list(rc.equipment),
-                            active=True,
-                        )
-                    )
-            session.commit()
 
 
 def today() -> dt.date:
@@ -66,7 +33,6 @@ def open_weekday(config: TenantConfig, after: dt.date, facility: str) -> dt.date
 
 def room_id(app: Flask, tenant: str, facility: str, code: str) -> int:
     """The id of room ``code`` of ``facility`` in ``tenant``."""
-    from shisetsu.facilities.models import Facility
 
     with tenant_session(app, tenant) as session:
         found = session.scalar(

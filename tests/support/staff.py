@@ -1,6 +1,6 @@
 """Helpers for the staff, ward-auditor and TOTP tests (no tests here).
 
-PostgreSQL tests share one database for the whole run: every helper uses unique logins.
+Every helper uses unique logins, so one test may make many people.
 TOTP codes are computed with pyotp, as an authenticator app would.
 """
 

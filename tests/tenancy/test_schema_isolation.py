@@ -66,7 +66,7 @@ NOTHING = {"schema": 0, "role": 0, "registry": 0}
 
 @pytest.fixture
 def extra_tenants(pg_database: PgDatabase) -> Iterator[list[str]]:
-    """Slugs a test creates; dropped afterwards so the shared database keeps two tenants."""
+    """Slugs a test creates; dropped afterwards by name (schema, role, registry row)."""
     slugs: list[str] = []
     yield slugs
     with pg_database.connect_admin() as conn:
