@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from shisetsu import audit
 from shisetsu.groups import operations as group_ops
 from shisetsu.groups import review
 from shisetsu.groups.models import APPROVED, REJECTED, Group
@@ -38,6 +39,7 @@ def test_two_staff_deciding_one_application_at_once_one_decision_stands(
     resident = make_resident(pg_app, TENANT)
     group_id = make_group(pg_app, TENANT, resident.id, verified=True)
     staff = [make_staff(pg_app, TENANT).id for _ in range(2)]
+    deciders = [audit.Actor("staff", sid, f"staff-{sid}", "responsible") for sid in staff]
     barrier = threading.Barrier(2)
     monkeypatch.setattr(review, "locked_group", meet_after(barrier, review.locked_group))
     now = dt.datetime.now(dt.UTC)
@@ -55,11 +57,11 @@ def test_two_staff_deciding_one_application_at_once_one_decision_stands(
 
     results = run_racers(
         decide(
-            lambda s, r, g: review.approve(s, r.config, r.plugins, g, staff_id=staff[0], now=now)
+            lambda s, r, g: review.approve(s, r.config, r.plugins, g, actor=deciders[0], now=now)
         ),
         decide(
             lambda s, r, g: review.reject(
-                s, r.config, g, staff_id=staff[1], reason="定員を超えています", now=now
+                s, r.config, g, actor=deciders[1], reason="定員を超えています", now=now
             )
         ),
     )
