@@ -43,7 +43,7 @@ def findings() -> str:
     """What the daily analysis of the access log found, newest day first."""
     rows = finding_ops.list_findings(db.session())
     reviews = finding_ops.platform_reviews_for(g.tenant_slug, (f.key for f in rows))
-    return render_template("audit/findings.html", findings=rows, reviews=reviews)
+    return render_template("audit/manage/findings.html", findings=rows, reviews=reviews)
 
 
 @bp.get("/findings/<int:finding_id>")
@@ -55,7 +55,7 @@ def finding(finding_id: int) -> str:
         abort(404)
     review = finding_ops.platform_reviews_for(g.tenant_slug, [found.key]).get(found.key)
     return render_template(
-        "audit/finding.html", finding=found, review=review, layout="staff/_layout.html"
+        "audit/finding.html", finding=found, review=review, layout="layouts/staff.html"
     )
 
 
@@ -64,7 +64,7 @@ def finding(finding_id: int) -> str:
 def incidents() -> str:
     """The incident register of this operator."""
     rows = incident_ops.list_incidents(db.session())
-    return render_template("audit/incidents.html", incidents=rows)
+    return render_template("audit/manage/incidents.html", incidents=rows)
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
@@ -88,7 +88,7 @@ def report() -> ResponseReturnValue:
         db.session.commit()
         flash(_("The incident was recorded and the ward was told."), "success")
         return redirect(url_for(".incident", incident_id=incident.id))
-    return render_template("audit/report.html", form=form)
+    return render_template("audit/manage/report.html", form=form)
 
 
 @bp.get("/incidents/<int:incident_id>")
@@ -98,4 +98,4 @@ def incident(incident_id: int) -> str:
     found = incident_ops.get_incident(db.session(), incident_id)
     if found is None:
         abort(404)
-    return render_template("audit/incident.html", incident=found, layout="staff/_layout.html")
+    return render_template("audit/incident.html", incident=found, layout="layouts/staff.html")

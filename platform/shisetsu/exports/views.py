@@ -79,7 +79,7 @@ def _index(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
     rows, more = ops.ledger_page(session, page)
     lines = [(row, content.describe(session, row.content, current_locale())) for row in rows]
     html = render_template(
-        "exports/index.html", **(_blank_forms() | forms), lines=lines, page=page, more=more
+        "exports/manage/index.html", **(_blank_forms() | forms), lines=lines, page=page, more=more
     )
     return html, status
 
@@ -162,7 +162,9 @@ def made(ledger_id: int) -> Response:
     if shown is None:
         abort(404)
     minutes = int(ops.DOWNLOAD_LIFETIME.total_seconds() // 60)
-    return _no_store(Response(render_template("exports/made.html", made=shown, minutes=minutes)))
+    return _no_store(
+        Response(render_template("exports/manage/made.html", made=shown, minutes=minutes))
+    )
 
 
 @bp.get("/download/<token>")

@@ -58,7 +58,7 @@ def dashboard() -> str:
     """Every round with its state, entries and wins."""
     session = db.session()
     rows = [(rnd, results.round_stats(session, rnd)) for rnd in rounds.list_rounds(session)]
-    return render_template("lottery/manage.html", rows=rows)
+    return render_template("lottery/manage/index.html", rows=rows)
 
 
 @bp.post("/open")
@@ -85,7 +85,7 @@ def round_page(round_id: int) -> str:
     session = db.session()
     rnd = _round_or_404(round_id)
     return render_template(
-        "lottery/manage_round.html", rnd=rnd, stats=results.round_stats(session, rnd), preview=None
+        "lottery/manage/round.html", rnd=rnd, stats=results.round_stats(session, rnd), preview=None
     )
 
 
@@ -132,7 +132,7 @@ def preview(round_id: int) -> ResponseReturnValue:
     for row in result.rows:
         counts[row[2]] = counts.get(row[2], 0) + 1
     return render_template(
-        "lottery/manage_round.html",
+        "lottery/manage/round.html",
         rnd=rnd,
         stats=results.round_stats(session, rnd),
         preview={"allocated": len(result.allocation), "statuses": counts},

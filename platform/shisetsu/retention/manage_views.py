@@ -33,7 +33,7 @@ def index() -> str:
     page = certificates.clamp_page(request.args.get("page", 1, type=int))
     overview = certificates.overview(db.session(), g.tenant.slug, page)
     body = render_template(
-        "retention/manage_index.html",
+        "retention/manage/index.html",
         overview=overview,
         page=page,
         detail_url=lambda cert: url_for(".certificate", certificate_id=cert.id),
@@ -56,7 +56,7 @@ def certificate(certificate_id: int) -> str:
     """One certificate of this tenant (another tenant's id is a 404)."""
     cert = _certificate_or_404(certificate_id)
     page = render_template(
-        "retention/manage_certificate.html", cert=cert, intact=chain.verifies(cert)
+        "retention/manage/certificate.html", cert=cert, intact=chain.verifies(cert)
     )
     audit.record_view(db.session(), "deletion_certificate", certificate_id)
     return page

@@ -32,10 +32,10 @@ def recovery_codes_page(flow: SignInFlow) -> ResponseReturnValue:
             audit.record(db.session(), audit.UPDATE, flow.kind, record.id, detail="recovery codes")
             db.session.commit()
             home = url_for(flow.endpoint("home"))
-            return no_store(flow.render("auth/recovery_codes.html", codes=codes, next=home))
+            return no_store(flow.render("signin/recovery_codes.html", codes=codes, next=home))
         form.code.errors.append(_("That code is not correct."))
     remaining = factor.remaining_recovery_codes(record)
-    return flow.render("auth/security.html", form=form, remaining=remaining)
+    return flow.render("signin/security.html", form=form, remaining=remaining)
 
 
 def password_page(flow: SignInFlow) -> ResponseReturnValue:
@@ -59,4 +59,4 @@ def password_page(flow: SignInFlow) -> ResponseReturnValue:
         field.errors.extend(
             str(PASSWORD_MESSAGES.get(p, PASSWORD_MESSAGES["too_short"])) for p in problems
         )
-    return flow.render("auth/password.html", form=form)
+    return flow.render("signin/password.html", form=form)

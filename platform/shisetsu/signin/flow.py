@@ -121,7 +121,7 @@ class SignInFlow:
                 step = "verify" if factor.is_enrolled(record) else "enrol"
                 return redirect(url_for(self.endpoint(step)))
             form.form_errors.append(self._refusal(attempt))
-        return self.render("auth/login.html", form=form)
+        return self.render("signin/login.html", form=form)
 
     def enrol(self) -> ResponseReturnValue:
         """Step two at first sign-in: scan the QR code, confirm a code, get recovery codes."""
@@ -141,7 +141,7 @@ class SignInFlow:
                 audit.record_login(db.session(), self.kind, record, detail="totp enrolled")
                 db.session.commit()
                 target = self._finish(record)
-                return no_store(self.render("auth/recovery_codes.html", codes=codes, next=target))
+                return no_store(self.render("signin/recovery_codes.html", codes=codes, next=target))
             refused = self._wrong_code(record, now)
             if refused is not None:
                 return refused
@@ -150,7 +150,7 @@ class SignInFlow:
             )
         qr = Markup(factor.enrolment_qr(secret, self._account_name(record), self.issuer()))  # noqa: S704 (our own SVG)
         grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-        return no_store(self.render("auth/enrol.html", form=form, qr=qr, secret=grouped))
+        return no_store(self.render("signin/enrol.html", form=form, qr=qr, secret=grouped))
 
     def verify(self) -> ResponseReturnValue:
         """Step two: a code from the authenticator app, or one recovery code."""
@@ -183,7 +183,7 @@ class SignInFlow:
             if refused is not None:
                 return refused
             form.code.errors.append(_("That code is not correct."))
-        return self.render("auth/verify.html", form=form)
+        return self.render("signin/verify.html", form=form)
 
     def logout(self) -> ResponseReturnValue:
         """End the session (POST only, from the user menu)."""

@@ -97,7 +97,7 @@ def password() -> ResponseReturnValue:
 def home() -> str:
     """Console home: who is signed in, their role and the pages their role may open."""
     return render_template(
-        "staff/home.html",
+        "staff/manage/home.html",
         me=current_user.record,
         role_labels=ROLE_LABELS,
         role_duties=ROLE_DUTIES,
@@ -123,7 +123,7 @@ def staff_list() -> str:
     session = db.session()
     active, removed = ops.list_staff(session), ops.list_staff(session, removed=True)
     return render_template(
-        "staff/list.html",
+        "staff/manage/list.html",
         active=active,
         removed=removed,
         names={s.id: s.display_name for s in (*active, *removed)},
@@ -155,11 +155,11 @@ def add_staff() -> ResponseReturnValue:
         else:
             db.session.commit()
             body = render_template(
-                "staff/added.html", staff=staff, password=initial, role_labels=ROLE_LABELS
+                "staff/manage/added.html", staff=staff, password=initial, role_labels=ROLE_LABELS
             )
             return no_store(body)
     return render_template(
-        "staff/add.html", form=form, role_labels=ROLE_LABELS, role_duties=ROLE_DUTIES
+        "staff/manage/add.html", form=form, role_labels=ROLE_LABELS, role_duties=ROLE_DUTIES
     )
 
 
@@ -215,7 +215,9 @@ def remove(staff_id: int) -> ResponseReturnValue:
                 "info",
             )
         return redirect(url_for(".staff_list"))
-    return render_template("staff/remove.html", target=target, form=form, role_labels=ROLE_LABELS)
+    return render_template(
+        "staff/manage/remove.html", target=target, form=form, role_labels=ROLE_LABELS
+    )
 
 
 @bp.route("/staff/<int:staff_id>/reset", methods=["GET", "POST"])
@@ -239,10 +241,16 @@ def reset(staff_id: int) -> ResponseReturnValue:
             return redirect(url_for(".staff_list"))
         db.session.commit()
         body = render_template(
-            "staff/added.html", staff=target, password=initial, role_labels=ROLE_LABELS, reset=True
+            "staff/manage/added.html",
+            staff=target,
+            password=initial,
+            role_labels=ROLE_LABELS,
+            reset=True,
         )
         return no_store(body)
-    return render_template("staff/reset.html", target=target, form=form, role_labels=ROLE_LABELS)
+    return render_template(
+        "staff/manage/reset.html", target=target, form=form, role_labels=ROLE_LABELS
+    )
 
 
 def _active_or_404(staff_id: int) -> Staff:

@@ -63,7 +63,7 @@ def findings() -> str:
         app_object(), db.session(), tenants, request_actor(), state=state
     )
     return render_template(
-        "audit/ward_findings.html", rows=rows, slug=slug, state=state, states=STATES
+        "ward/audit/findings.html", rows=rows, slug=slug, state=state, states=STATES
     )
 
 
@@ -119,7 +119,7 @@ def _finding_page(row: console.FindingRow, form: ReviewForm) -> str:
         review=row.review,
         ward_tenant=row.tenant,
         form=form if row.review is None else None,
-        layout="audit/_ward_layout.html",
+        layout="layouts/ward.html",
     )
 
 
@@ -129,7 +129,7 @@ def incidents() -> str:
     """Every tenant's incident register (or one tenant's, with ``?slug=``)."""
     tenants, slug = _filter_tenants()
     rows = console.incidents_across(app_object(), tenants, request_actor())
-    return render_template("audit/ward_incidents.html", rows=rows, slug=slug)
+    return render_template("ward/audit/incidents.html", rows=rows, slug=slug)
 
 
 @bp.get("/incidents/<slug>/<int:incident_id>")
@@ -141,7 +141,7 @@ def incident(slug: str, incident_id: int) -> str:
     if found is None:
         abort(404)
     return render_template(
-        "audit/incident.html", incident=found, ward_tenant=tenant, layout="audit/_ward_layout.html"
+        "audit/incident.html", incident=found, ward_tenant=tenant, layout="layouts/ward.html"
     )
 
 
@@ -160,5 +160,5 @@ def access_log(slug: str) -> str:
         else:
             entries = console.search_tenant_log(app_object(), slug, query, actor)
     return render_template(
-        "audit/ward_access_log.html", form=form, entries=entries, ward_tenant=tenant, slug=slug
+        "ward/audit/access_log.html", form=form, entries=entries, ward_tenant=tenant, slug=slug
     )

@@ -45,5 +45,5 @@ def ledger(slug: str) -> str:
         detail=f"page {page}",
     )
     return render_template(
-        "exports/ward_ledger.html", ward_tenant=tenant, lines=lines, page=page, more=more
+        "ward/exports/ledger.html", ward_tenant=tenant, lines=lines, page=page, more=more
     )

@@ -53,4 +53,4 @@ def ward_rounds() -> str:
 
         rows = read_tenant(app, tenant.slug, actor, read, record_type="lottery_rounds")
         sections.append((tenant, rows))
-    return render_template("lottery/ward.html", sections=sections)
+    return render_template("ward/lottery/index.html", sections=sections)

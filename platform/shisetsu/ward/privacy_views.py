@@ -38,7 +38,7 @@ def index(slug: str) -> str:
         record_type="personal_data_inventory",
     )
     return render_template(
-        "retention/ward_index.html",
+        "ward/retention/index.html",
         tenant=tenant,
         overview=overview,
         page=page,
@@ -68,7 +68,7 @@ def certificate(slug: str, certificate_id: int) -> str:
     tenant = audited_tenant_or_404(slug)
     cert = _certificate_or_404(slug, certificate_id)
     return render_template(
-        "retention/ward_certificate.html", tenant=tenant, cert=cert, intact=chain.verifies(cert)
+        "ward/retention/certificate.html", tenant=tenant, cert=cert, intact=chain.verifies(cert)
     )
 
 
