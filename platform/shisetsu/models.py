@@ -8,6 +8,7 @@ import importlib
 
 MODEL_MODULES = (
     "shisetsu.tenancy.models",
+    "shisetsu.jobs.models",
     "shisetsu.facilities.models",
     "shisetsu.notify.models",
     "shisetsu.people.models",

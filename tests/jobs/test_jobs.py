@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import os
-import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -19,11 +17,11 @@ from rq.job import Job, JobStatus
 from shisetsu.db import TENANT_KEY
 from shisetsu.facilities.models import Facility
 from shisetsu.jobs import enqueue, enqueue_after_commit
-from shisetsu.jobs.cron import build_cron_scheduler, check_schedule, use_timezone
 from shisetsu.jobs.fanout import fan_out
 from shisetsu.jobs.functions import resolve
 from shisetsu.jobs.runner import NoJobApp, use_app
 from shisetsu.jobs.schedule import SCHEDULE, PeriodicJob
+from shisetsu.jobs.scheduler import Scheduler, check_schedule, latest_tick
 from shisetsu.notify import queue_mail
 from shisetsu.notify.models import OutboxMessage
 from shisetsu.tenancy.binding import tenant_session
@@ -119,13 +117,13 @@ def test_bad_jobs_are_refused_where_they_are_enqueued(
 def test_enqueueing_outside_an_app_context_without_a_job_app_is_an_error() -> None:
     """No lower layer builds the app: a process must hand its app over (the worker does)."""
     with pytest.raises(NoJobApp):
-        enqueue("tests.test_jobs.record", tenant="regasu")
+        enqueue("tests.jobs.test_jobs.record", tenant="regasu")
     assert CALLS == []
 
 
 def test_outside_an_app_context_jobs_run_in_the_app_handed_over(sqlite_app: Flask) -> None:
     use_app(sqlite_app)
-    enqueue("tests.test_jobs.record", "handed", tenant="regasu")
+    enqueue("tests.jobs.test_jobs.record", "handed", tenant="regasu")
     assert [(tenant, value) for tenant, value, _facilities in CALLS] == [("regasu", "handed")]
 
 
@@ -248,33 +246,23 @@ def test_the_schedule_lists_the_outbox_sweep_every_minute() -> None:
         assert callable(resolve(entry.func_path))
 
 
-def test_the_cron_scheduler_fans_each_entry_out(sqlite_app: Flask) -> None:
-    connection = Redis.from_url(REDIS_DOWN)  # registering needs no round trip
-    jobs = build_cron_scheduler(connection, "default").get_jobs()
-    assert [job.name for job in jobs] == [entry.func_path for entry in SCHEDULE]
-    assert all(job.func is fan_out and job.args == (job.name,) for job in jobs)
-    [sweep] = [job for job in jobs if job.name == RELAY_JOB]
-    assert sweep.cron == "* * * * *" and sweep.next_enqueue_time is not None
-    connection.close()
+def test_the_scheduler_fans_each_entry_out(sqlite_app: Flask) -> None:
+    dispatched: list[str] = []
+    scheduler = Scheduler(
+        sqlite_app,
+        clock=lambda: datetime(2027, 1, 5, 0, 0, tzinfo=UTC),
+        dispatch=lambda app, path: dispatched.append(path),
+    )
+    assert scheduler.run_pending() == [entry.func_path for entry in SCHEDULE]
+    assert dispatched == [entry.func_path for entry in SCHEDULE]
 
 
 def test_cron_strings_are_read_in_tokyo_time() -> None:
-    before = os.environ.get("TZ")
-    try:
-        use_timezone("Asia/Tokyo")
-        connection = Redis.from_url(REDIS_DOWN)
-        nightly = PeriodicJob("0 3 * * *", RELAY_JOB, "at 03:00 in Tokyo")
-        [cron_job] = build_cron_scheduler(connection, "default", [nightly]).get_jobs()
-        connection.close()
-        assert cron_job.next_enqueue_time is not None
-        utc = cron_job.next_enqueue_time.astimezone(UTC)
-        assert (utc.hour, utc.minute) == (18, 0)  # 03:00 JST is 18:00 UTC the day before
-    finally:
-        if before is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = before
-        time.tzset()
+    at_nine_in_tokyo = datetime(2027, 1, 5, 0, 0, tzinfo=UTC)
+    # 03:00 JST is 18:00 UTC the day before
+    assert latest_tick("0 3 * * *", at_nine_in_tokyo, "Asia/Tokyo") == datetime(
+        2027, 1, 4, 18, 0, tzinfo=UTC
+    )
 
 
 @pytest.mark.parametrize("cron", ["61 * * * *", "* * * *", "every minute"])

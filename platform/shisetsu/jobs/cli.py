@@ -1,16 +1,17 @@
-"""``shisetsu worker`` and ``shisetsu cron``: the two long-running processes next to the web."""
+"""``shisetsu worker`` and ``shisetsu cron``: the two long-running processes next to the web,
+and the scheduler thread ``shisetsu run`` starts when there is no Redis."""
 
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from redis import Redis
 from rq import Worker
 
-from shisetsu.jobs.cron import build_cron_scheduler, use_timezone
 from shisetsu.jobs.runner import use_app
 from shisetsu.jobs.schedule import SCHEDULE
+from shisetsu.jobs.scheduler import Scheduler, start_in_thread
 
 
 def _redis_url() -> str:
@@ -40,12 +41,28 @@ def worker_command(queues: tuple[str, ...], burst: bool) -> None:
 @click.option("--list", "list_only", is_flag=True, help="Print the periodic jobs and exit.")
 @with_appcontext
 def cron_command(list_only: bool) -> None:
-    """Queue the periodic jobs of shisetsu/jobs/schedule.py (cron strings in CRON_TIMEZONE)."""
+    """Run the periodic jobs of shisetsu/jobs/schedule.py (cron strings in CRON_TIMEZONE).
+
+    With Redis each tick is queued for ``shisetsu worker``; without, it runs here.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if list_only:
         for entry in SCHEDULE:
             click.echo(f"{entry.cron:<15} {entry.func_path}  # {entry.description}")
         return
-    connection = Redis.from_url(_redis_url())
-    use_timezone(app.config["CRON_TIMEZONE"])
-    build_cron_scheduler(connection, app.config["JOBS_QUEUE"]).start()
+    use_app(app)
+    Scheduler(app).run_forever()
+
+
+def start_embedded_scheduler(app: Flask) -> bool:
+    """``shisetsu run`` without Redis: run the periodic jobs in a thread of the web process.
+
+    With ``REDIS_URL`` set nothing starts (production runs ``shisetsu cron``). Returns
+    whether the thread was started.
+    """
+    if app.config.get("REDIS_URL"):
+        return False
+    use_app(app)
+    start_in_thread(app)
+    click.echo(" * Periodic jobs run in this process (no SHISETSU_REDIS_URL)")
+    return True

@@ -19,9 +19,12 @@ def active_tenant_slugs(app: Flask) -> list[str]:
         return list(session.scalars(query))
 
 
-def fan_out(func_path: str) -> list[str]:
-    """Enqueue ``func_path`` once per active tenant (what the cron scheduler runs)."""
-    app = job_app()
+def fan_out(func_path: str, app: Flask | None = None) -> list[str]:
+    """Enqueue ``func_path`` once per active tenant (what the scheduler runs at each tick).
+
+    Without Redis each tenant's job runs here and now, one after the other.
+    """
+    app = app if app is not None else job_app()
     slugs = active_tenant_slugs(app)
     with app.app_context():
         for slug in slugs:
