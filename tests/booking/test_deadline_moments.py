@@ -143,3 +143,25 @@ def test_a_booking_made_today_is_due_on_an_open_day(app: Flask) -> None:
     with bound(app, "genkikan") as (_session, runtime):
         assert deadlines.is_open_day(runtime.config, due, "genkikan")
     assert today() <= due <= day
+
+
+def test_a_rounds_deadlines_read_as_their_last_moments(app: Flask) -> None:
+    """The round page and the API: "by the 20th" is stored as the 21st, 0:00, and written
+    as the 20th, 23:59 (the API: 23:59:59, Tokyo time)."""
+    from shisetsu.lottery.models import LotteryRound
+    from tests.support.lottery import CLOSE, open_round
+
+    rid = open_round(app, "genkikan")
+    with tenant_session(app, "genkikan") as session:
+        end = dt.datetime(2031, 3, 21, tzinfo=TOKYO)
+        session.execute(
+            sa.update(LotteryRound).where(LotteryRound.id == rid).values(confirm_deadline=end)
+        )
+        session.commit()
+    page = text(app.test_client().get(f"/genkikan/lottery/rounds/{rid}"))
+    assert "2031年3月20日(木) 23:59まで" in page
+    assert "2031年3月21日(金) 0:00" not in page
+    body = app.test_client().get(f"/api/v1/genkikan/lottery/rounds/{rid}").get_json()
+    assert body["confirm_until"] == "2031-03-20T23:59:59+09:00"
+    last_entry = (CLOSE - dt.timedelta(seconds=1)).astimezone(TOKYO)
+    assert body["applications_until"] == last_entry.isoformat()
