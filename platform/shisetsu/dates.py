@@ -74,6 +74,24 @@ def format_day_time(moment: dt.datetime, locale: str, zone: str | zoneinfo.ZoneI
     return f"{format_day(local.date(), locale)} {clock(local)}"
 
 
+def last_moment(end: dt.datetime) -> dt.datetime:
+    """The last second before an exclusive end (``11日 0:00`` → ``10日 23:59:59``): rounds
+    store when a period is over, people and the API are given the last moment inside it."""
+    return end - dt.timedelta(seconds=1)
+
+
+def format_deadline(
+    moment: dt.datetime, locale: str, zone: str | zoneinfo.ZoneInfo = TOKYO, *, wareki: bool = False
+) -> str:
+    """A deadline as its last moment: ``2026年12月28日(月) 17:00まで`` or
+    ``until 2026-12-28 (Mon) 17:00`` (``wareki``: ``令和8年12月28日(月) 17:00まで``)."""
+    local = to_local(moment, zone)
+    if is_english(locale) and not wareki:
+        return f"until {format_day(local.date(), locale)} {local:%H:%M}"
+    day = format_wareki(local.date()) if wareki else format_day(local.date(), locale)
+    return f"{day} {clock(local)}まで"
+
+
 def local_day(moment: dt.datetime, zone: str | zoneinfo.ZoneInfo = TOKYO) -> dt.date:
     """The local date of a stored (UTC) moment."""
     return to_local(moment, zone).date()

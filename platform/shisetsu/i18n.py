@@ -45,6 +45,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(day_time_filter, "local_time")
     app.add_template_filter(day_filter, "day")
     app.add_template_filter(day_time_filter, "day_time")
+    app.add_template_filter(deadline_filter, "deadline")
+    app.add_template_filter(deadline_end_filter, "deadline_end")
     app.add_template_filter(month_filter, "month")
     app.add_template_filter(dates.format_wareki, "wareki")
     app.add_template_filter(clock_filter, "clock")
@@ -81,6 +83,18 @@ def day_time_filter(value: datetime | None) -> str:
     """``{{ rnd.closes_at|day_time }}``: ``2026年2月1日(日) 9:05`` or ``2026-02-01 09:05``
     (Tokyo time; stored times are UTC); "" for None."""
     return "" if value is None else dates.format_day_time(value, current_locale())
+
+
+def deadline_filter(value: datetime | None) -> str:
+    """``{{ deadline|deadline }}`` for a deadline's last moment: ``2026年12月28日(月) 17:00まで``
+    or ``until 2026-12-28 (Mon) 17:00``; "" for None."""
+    return "" if value is None else dates.format_deadline(value, current_locale())
+
+
+def deadline_end_filter(value: datetime | None) -> str:
+    """``{{ rnd.confirm_deadline|deadline_end }}`` for a stored exclusive end (the next
+    midnight): written as the last moment before it, ``2027年1月20日(水) 23:59まで``."""
+    return "" if value is None else deadline_filter(dates.last_moment(value))
 
 
 def clock_filter(value: datetime | time | None) -> str:

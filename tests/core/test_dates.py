@@ -148,9 +148,38 @@ def test_lottery_round_page_in_each_language(any_app: Flask) -> None:
     client = any_app.test_client()
     japanese = text(client.get(f"/genkikan/lottery/rounds/{round_id}"))
     assert dates.format_month(month, "ja") in japanese
-    assert dates.format_day_time(closes, "ja") in japanese
+    # applications close at ``closes`` (an exclusive end): written as the last moment before
+    last = closes - dt.timedelta(seconds=1)
+    assert dates.format_deadline(last, "ja") in japanese
+    assert dates.format_deadline(last, "ja").endswith("まで")
 
     client.set_cookie("lang", "en")
     english = text(client.get(f"/genkikan/lottery/rounds/{round_id}"))
     assert f"{month:%Y-%m}" in english
-    assert dates.format_day_time(closes, "en") in english and not JA_DAY.search(english)
+    assert dates.format_deadline(last, "en") in english and not JA_DAY.search(english)
+    assert dates.format_deadline(last, "en").startswith("until ")
+
+
+@pytest.mark.parametrize(
+    ("moment", "locale", "wareki", "written"),
+    [
+        (dt.datetime(2026, 12, 28, 17, 0), "ja", False, "2026年12月28日(月) 17:00まで"),
+        (dt.datetime(2026, 12, 28, 17, 0), "en", False, "until 2026-12-28 (Mon) 17:00"),
+        (dt.datetime(2026, 12, 28, 17, 0), "ja", True, "令和8年12月28日(月) 17:00まで"),
+        (dt.datetime(2028, 2, 29, 17, 0), "ja", False, "2028年2月29日(火) 17:00まで"),
+    ],
+)
+def test_deadlines_are_written_as_their_last_moment(
+    moment: dt.datetime, locale: str, wareki: bool, written: str
+) -> None:
+    local = moment.replace(tzinfo=dates.TOKYO)
+    assert dates.format_deadline(local.astimezone(dt.UTC), locale, wareki=wareki) == written
+
+
+def test_an_exclusive_end_is_written_as_the_minute_before() -> None:
+    """By the 10th is stored as the 11th, 0:00: people read the 10th, 23:59."""
+    end = dt.datetime(2026, 12, 11, tzinfo=dates.TOKYO)
+    last = dates.last_moment(end)
+    assert last.astimezone(dates.TOKYO).isoformat() == "2026-12-10T23:59:59+09:00"
+    assert dates.format_deadline(last, "ja") == "2026年12月10日(木) 23:59まで"
+    assert dates.format_deadline(last, "en") == "until 2026-12-10 (Thu) 23:59"

@@ -8,6 +8,7 @@ with a bearer token from ``POST /tokens``; another group's or tenant's booking i
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from typing import Any
 
@@ -33,6 +34,7 @@ from shisetsu.groups.operations import active_groups_of
 from shisetsu.plugins import Violation
 from shisetsu.refusals import Refusal
 from shisetsu.routing import MAX_ID
+from shisetsu.slots import deadlines
 from shisetsu.slots.holds import SlotTaken
 from shisetsu.slots.ids import MAX_ROOM_ID, format_slot_id
 from shisetsu.tenancy.runtime import current_runtime
@@ -103,6 +105,14 @@ class BookingSchema(Schema):
     payment_due = fields.String(
         allow_none=True, required=True, metadata={"format": "date", "description": "null: free"}
     )
+    payment_until = fields.DateTime(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "The last moment to pay, in Tokyo time (the counter's closing time "
+            "on the due date, which is always a day the counter is open); null: free"
+        },
+    )
 
 
 class BookingListSchema(Schema):
@@ -157,6 +167,7 @@ UNKNOWN_GROUP = Violation(
 
 def booking_dict(booking: Booking) -> dict[str, Any]:
     """API shape of a booking."""
+    config = current_runtime().config
     return {
         "id": booking.id,
         "slots": [format_slot_id(booking.room_id, booking.date, c) for c in booking.slot_codes],
@@ -174,7 +185,12 @@ def booking_dict(booking: Booking) -> dict[str, Any]:
             "sample": booking.fee_sample,
         },
         "payment_due": booking.payment_due.isoformat() if booking.payment_due else None,
+        "payment_until": _iso(deadlines.payment_deadline(config, booking.payment_due)),
     }
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(_zone()).isoformat() if moment is not None else None
 
 
 def _zone() -> zoneinfo.ZoneInfo:

@@ -8,6 +8,7 @@ the round does not take entries now. Another tenant's round id is a 404.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Response, abort, jsonify
@@ -20,7 +21,7 @@ from shisetsu.api.bookings import SLOT_ID, BookingErrorSchema, _group
 from shisetsu.api.tokens import BEARER
 from shisetsu.attempts import attempt
 from shisetsu.auth.access import PUBLIC, RESIDENT, access
-from shisetsu.dates import local_today
+from shisetsu.dates import last_moment, local_today, to_local
 from shisetsu.db import utcnow
 from shisetsu.errors import error_body
 from shisetsu.extensions import db
@@ -55,7 +56,16 @@ class RoundSchema(Schema):
     opens_at = fields.DateTime(required=True)
     closes_at = fields.DateTime(required=True)
     draw_at = fields.DateTime(required=True)
-    confirm_deadline = fields.DateTime(required=True)
+    confirm_deadline = fields.DateTime(
+        required=True, metadata={"description": "When confirming is over (exclusive end)"}
+    )
+    confirm_until = fields.DateTime(
+        required=True,
+        metadata={"description": "The last moment to confirm or decline a win, in Tokyo time"},
+    )
+    applications_until = fields.DateTime(
+        required=True, metadata={"description": "The last moment to enter, in Tokyo time"}
+    )
     first_come_at = fields.DateTime(required=True)
     policy = fields.String(required=True)
     params = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
@@ -132,6 +142,10 @@ class EntryListSchema(Schema):
     entries = fields.List(fields.Nested(EntrySchema), required=True)
 
 
+def _local(moment: dt.datetime) -> str:
+    return to_local(moment, current_runtime().config.timezone).isoformat()
+
+
 def round_dict(rnd: LotteryRound) -> dict[str, Any]:
     """API shape of a round (the seed only once drawn)."""
     return {
@@ -143,6 +157,8 @@ def round_dict(rnd: LotteryRound) -> dict[str, Any]:
         "closes_at": rnd.closes_at.isoformat(),
         "draw_at": rnd.draw_at.isoformat(),
         "confirm_deadline": rnd.confirm_deadline.isoformat(),
+        "confirm_until": _local(last_moment(rnd.confirm_deadline)),
+        "applications_until": _local(last_moment(rnd.closes_at)),
         "first_come_at": rnd.first_come_at.isoformat(),
         "policy": rnd.policy,
         "params": rnd.policy_params,

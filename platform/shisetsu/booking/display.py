@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from shisetsu import dates
 from shisetsu.booking.models import BY_AUTO, BY_GROUP, BY_STAFF, CANCELLED, CONFIRMED, PAID, Booking
 from shisetsu.dates import clock
+from shisetsu.slots import deadlines
 from shisetsu.slots.operations import slot_defs_on
 from shisetsu.tenancy.config import TenantConfig
 
@@ -48,6 +49,11 @@ def yen(amount: int, locale: str = "ja") -> str:
 def long_date(day: dt.date, locale: str) -> str:
     """``2026年2月1日(日)`` or ``2026-02-01 (Sun)``."""
     return dates.format_day(day, locale)
+
+
+def payment_deadline(config: TenantConfig, due: dt.date | None) -> dt.datetime | None:
+    """The last moment to pay a fee due on ``due`` (for ``|deadline``; None: nothing due)."""
+    return deadlines.payment_deadline(config, due)
 
 
 def local_date(moment: dt.datetime, config: TenantConfig) -> dt.date:

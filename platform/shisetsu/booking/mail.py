@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from shisetsu.booking.display import describe_slots, long_date, room_name, yen
 from shisetsu.booking.models import Booking
+from shisetsu.dates import format_deadline
 from shisetsu.groups.mail import applicant_locale
 from shisetsu.i18n import current_locale
 from shisetsu.notify import compose, queue_mail
+from shisetsu.slots import deadlines
 from shisetsu.tenancy.config import TenantConfig
 
 
@@ -76,14 +78,15 @@ def _send(
     )
 
 
-def _payment_paragraph(booking: Booking) -> str:
+def _payment_paragraph(config: TenantConfig, booking: Booking) -> str:
     lang = current_locale()
-    if booking.payment_due is None:
+    last = deadlines.payment_deadline(config, booking.payment_due)
+    if last is None:
         return gettext("There is no fee to pay for this booking.")
     return gettext(
-        "Please pay the fee at the facility's counter by %(date)s. Unpaid bookings are "
-        "cancelled automatically after that day.",
-        date=long_date(booking.payment_due, lang),
+        "Please pay the fee at the facility's counter %(deadline)s. Unpaid bookings are "
+        "cancelled automatically once that time has passed.",
+        deadline=format_deadline(last, lang, config.timezone),
     )
 
 
@@ -100,7 +103,7 @@ def queue_confirmation(session: Session, config: TenantConfig, booking: Booking)
             gettext("Your booking is confirmed."),
             "\n".join(booking_lines(config, booking)),
             gettext("Fee") + ":\n" + "\n".join(fee_lines(booking)),
-            _payment_paragraph(booking),
+            _payment_paragraph(config, booking),
             gettext(
                 'You can see the booking, add it to your calendar or cancel it under "My '
                 'bookings" on the reservation site.'
@@ -116,14 +119,19 @@ def queue_reminder(session: Session, config: TenantConfig, booking: Booking) -> 
     def render() -> list[str]:
         return [
             gettext(
-                "Payment due by %(date)s: booking %(number)s",
-                date=long_date(booking.payment_due or booking.date, current_locale()),
+                "Payment due %(deadline)s: booking %(number)s",
+                deadline=format_deadline(
+                    deadlines.payment_deadline(config, booking.payment_due or booking.date)
+                    or booking.starts_at,
+                    current_locale(),
+                    config.timezone,
+                ),
                 number=booking.number,
             ),
             gettext("The fee for this booking has not been paid yet."),
             "\n".join(booking_lines(config, booking)),
             gettext("Fee") + ":\n" + "\n".join(fee_lines(booking)),
-            _payment_paragraph(booking),
+            _payment_paragraph(config, booking),
         ]
 
     return _send(session, config, booking, event="reminder", render=render)

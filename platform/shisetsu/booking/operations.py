@@ -240,7 +240,7 @@ def prepare(
     if opens is not None and now < opens:
         rules.append(_opens_later(opens.astimezone(zoneinfo.ZoneInfo(config.timezone))))
     fee = policy.quote_fee(runtime.plugins, request, room_facts, group_facts)
-    terms = policy.payment_terms(runtime.plugins, request, room_facts, group_facts, fee)
+    terms = policy.payment_terms(runtime.plugins, config, request, room_facts, group_facts, fee)
     return Draft(room, day, slots, full, request, fee, terms, taken, refusals, rules)
 
 

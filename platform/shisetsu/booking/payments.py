@@ -33,6 +33,7 @@ from shisetsu.booking.models import (
 from shisetsu.dates import local_today
 from shisetsu.plugins.booking import RefundRule
 from shisetsu.refusals import Refusal
+from shisetsu.slots import deadlines
 from shisetsu.slots.holds import release_slots
 from shisetsu.slots.models import BOOKING
 from shisetsu.tenancy.runtime import TenantRuntime
@@ -86,11 +87,12 @@ def refund_quote(
     runtime: TenantRuntime, booking: Booking, now: dt.datetime, *, full_refund: bool = False
 ) -> RefundQuote:
     """The refund for cancelling ``booking`` at ``now`` (nothing back if nothing was paid)."""
-    zone = zoneinfo.ZoneInfo(runtime.config.timezone)
     rule = (
         policy.FULL_REFUND
         if full_refund
-        else policy.refund_rule(runtime.plugins, booking, now, zone)
+        else policy.refund_rule(
+            runtime.plugins, runtime.config, booking, now, booking.room.facility.code
+        )
     )
     paid = (booking.paid_amount or 0) if booking.status == PAID else 0
     return RefundQuote(rule, paid, rule.amount(paid))
@@ -145,7 +147,8 @@ class DeadlineResult:
 def auto_cancel_unpaid(
     session: Session, runtime: TenantRuntime, *, today: dt.date, now: dt.datetime
 ) -> list[int]:
-    """Cancel unpaid bookings whose deadline has passed and whose use date has not.
+    """Cancel unpaid bookings whose deadline's last moment has passed and whose use date has
+    not (however often the job runs, never before that moment).
 
     Past use dates are left to staff (the group may have used the room and will pay): the
     daily processing list shows them as overdue.
@@ -155,7 +158,7 @@ def auto_cancel_unpaid(
         .where(
             Booking.status == CONFIRMED,
             Booking.payment_due.is_not(None),
-            Booking.payment_due < today,
+            Booking.payment_due <= today,
             Booking.date >= today,
         )
         .order_by(Booking.id)
@@ -163,6 +166,9 @@ def auto_cancel_unpaid(
     )
     cancelled = []
     for booking in session.scalars(due).all():
+        last = deadlines.payment_deadline(runtime.config, booking.payment_due)
+        if last is None or not deadlines.passed(last, now):
+            continue
         cancel_booking(session, runtime, booking, now=now, by=BY_AUTO)
         cancelled.append(booking.id)
     return cancelled

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import zoneinfo
 
 import pluggy
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ from shisetsu.plugins.booking import (
     RoomFacts,
     SlotFacts,
 )
+from shisetsu.slots import deadlines
 from shisetsu.slots.operations import Slot
 from shisetsu.tenancy.config import FullDaySet, TenantConfig
 
@@ -100,18 +102,31 @@ def quote_fee(
 
 def payment_terms(
     pm: pluggy.PluginManager,
+    config: TenantConfig,
     request: BookingRequest,
     room: RoomFacts,
     group: GroupBookingFacts,
     fee: FeeBreakdown,
 ) -> PaymentTerms:
-    """When the fee is due (by default: on the use date; nothing when there is no fee)."""
+    """When the fee is due (by default: on the use date; nothing when there is no fee),
+    moved onto the last day the room's counter is open (:mod:`shisetsu.slots.deadlines`)."""
     terms: PaymentTerms | None = pm.hook.payment_terms(
         request=request, room=room, group=group, fee=fee
     )
-    if terms is not None:
+    if terms is None:
+        terms = PaymentTerms(due=request.date if fee.total > 0 else None)
+    return on_open_days(config, terms, room.facility, request.today)
+
+
+def on_open_days(
+    config: TenantConfig, terms: PaymentTerms, facility_code: str, today: dt.date
+) -> PaymentTerms:
+    """``terms`` with the due date on an open day; the reminder keeps its lead time."""
+    if terms.due is None:
         return terms
-    return PaymentTerms(due=request.date if fee.total > 0 else None)
+    due = deadlines.last_open_day(config, terms.due, facility_code, not_before=today)
+    remind = terms.remind_from + (due - terms.due) if terms.remind_from is not None else None
+    return PaymentTerms(due=due, remind_from=remind)
 
 
 def reductions(pm: pluggy.PluginManager) -> list[ReductionChoice]:
@@ -127,9 +142,22 @@ def refund_facts(booking: Booking, zone: dt.tzinfo) -> RefundFacts:
 
 
 def refund_rule(
-    pm: pluggy.PluginManager, booking: Booking, when: dt.datetime, zone: dt.tzinfo
+    pm: pluggy.PluginManager,
+    config: TenantConfig,
+    booking: Booking,
+    when: dt.datetime,
+    facility_code: str,
 ) -> RefundRule:
-    """The refund that applies if ``booking`` is cancelled at ``when`` (none by default)."""
+    """The refund that applies if ``booking`` is cancelled at ``when`` (none by default).
+
+    A refund tier's last day that falls on a closed day moves to the last open day before:
+    a cancellation on a closed day is judged as on the next open day, which gives exactly
+    that (``when`` and the next open day lie on the same side of every shifted deadline).
+    """
+    zone = zoneinfo.ZoneInfo(config.timezone)
     facts = refund_facts(booking, zone)
+    local = when.astimezone(zone)
+    judged = deadlines.next_open_day(config, local.date(), facility_code)
+    when = when + dt.timedelta(days=(judged - local.date()).days)
     rule: RefundRule | None = pm.hook.refund_ratio(booking=facts, when=when)
     return rule if rule is not None else NO_REFUND

@@ -11,10 +11,10 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import force_locale
 
-from shisetsu.booking.display import describe_slots, local_date, room_name, yen
+from shisetsu.booking.display import describe_slots, local_date, payment_deadline, room_name, yen
 from shisetsu.booking.exports import DailyList
 from shisetsu.booking.models import Booking
-from shisetsu.dates import format_day, format_wareki
+from shisetsu.dates import format_day, format_deadline, format_wareki
 from shisetsu.printing import render_pdf
 from shisetsu.tenancy.config import TenantConfig
 from shisetsu.tenancy.models import Tenant
@@ -32,7 +32,11 @@ def permit_pdf(config: TenantConfig, tenant: Tenant, booking: Booking) -> bytes:
             slots=describe_slots(config, booking, "ja"),
             issued=format_wareki(local_date(booking.created_at, config), weekday=False),
             use_date=format_wareki(booking.date),
-            due=format_wareki(booking.payment_due) if booking.payment_due else None,
+            due=(
+                format_deadline(due, "ja", config.timezone, wareki=True)
+                if (due := payment_deadline(config, booking.payment_due))
+                else None
+            ),
             paid_on=(
                 format_wareki(local_date(booking.paid_at, config), weekday=False)
                 if booking.paid_at

@@ -15,7 +15,13 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.orm import Session, selectinload
 
-from shisetsu.dates import format_day_time, format_month, local_today, month_end
+from shisetsu.dates import (
+    format_deadline,
+    format_month,
+    last_moment,
+    local_today,
+    month_end,
+)
 from shisetsu.groups.mail import applicant_locale
 from shisetsu.groups.models import Group
 from shisetsu.groups.operations import can_book
@@ -262,8 +268,10 @@ def _receipt(
             )
         lines.append(
             gettext(
-                "You can change or withdraw the entry until %(when)s.",
-                when=format_day_time(rnd.closes_at, current_locale(), config.timezone),
+                "You can change or withdraw the entry %(deadline)s.",
+                deadline=format_deadline(
+                    last_moment(rnd.closes_at), current_locale(), config.timezone
+                ),
             )
         )
         lines.append(config.name.get(current_locale()))

@@ -23,7 +23,7 @@ from shisetsu.booking import mail as booking_mail
 from shisetsu.booking import operations as booking_ops
 from shisetsu.booking.models import CONFIRMED as BOOKING_CONFIRMED
 from shisetsu.booking.models import Booking
-from shisetsu.dates import format_day_time, format_month
+from shisetsu.dates import format_deadline, format_month, last_moment
 from shisetsu.groups.mail import applicant_locale
 from shisetsu.i18n import current_locale
 from shisetsu.lottery import engine
@@ -167,10 +167,10 @@ def _result_mail(
         if any(o.win_state == PENDING for o in outcomes):
             lines.append(
                 gettext(
-                    "Please confirm or decline your wins by %(when)s on the reservation site; "
+                    "Please confirm or decline your wins on the reservation site %(deadline)s; "
                     "wins not confirmed by then are released.",
-                    when=format_day_time(
-                        rnd.confirm_deadline, current_locale(), runtime.config.timezone
+                    deadline=format_deadline(
+                        last_moment(rnd.confirm_deadline), current_locale(), runtime.config.timezone
                     ),
                 )
             )

@@ -9,6 +9,7 @@ buttons may run any step any number of times. The draw itself is in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -42,6 +43,7 @@ from shisetsu.lottery.models import (
 )
 from shisetsu.plugins.lottery import RoundSchedule
 from shisetsu.refusals import Refusal
+from shisetsu.slots import deadlines
 from shisetsu.slots.calendar import days
 from shisetsu.slots.holds import release_slots
 from shisetsu.slots.models import LOTTERY_WIN
@@ -60,9 +62,15 @@ class RoundStateError(Refusal):
 
 
 def schedule_for(runtime: TenantRuntime, month: dt.date) -> RoundSchedule | None:
-    """The tenant's schedule for the round opening in ``month`` (None: no lottery)."""
+    """The tenant's schedule for the round opening in ``month`` (None: no lottery), its
+    confirmation deadline moved onto the last day the counter is open."""
     schedule: RoundSchedule | None = runtime.plugins.hook.lottery_calendar(month=month)
-    return schedule
+    if schedule is None:
+        return None
+    confirm = deadlines.shifted_day_end(
+        runtime.config, schedule.confirm_deadline, not_before=schedule.draw_at
+    )
+    return dataclasses.replace(schedule, confirm_deadline=confirm)
 
 
 # --- reading -----------------------------------------------------------------------------

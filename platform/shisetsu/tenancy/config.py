@@ -290,6 +290,8 @@ class TenantConfig(_Model):
     slot_schemes: dict[Code, SlotScheme] = Field(min_length=1)
     facilities: list[Facility] = Field(min_length=1)
     closed_days: ClosedDays = ClosedDays()
+    counter_closes: datetime.time = datetime.time(17, 0)
+    """When the counter stops taking payments: a payment deadline's last moment that day."""
     plugins: list[PluginSpec] = []
     retention: Retention = Retention()
 
