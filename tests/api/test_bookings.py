@@ -13,9 +13,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.fixtures.auth import PASSWORD
+from tests.support.api import token_for
 from tests.support.booking import (
-    Member,
     book,
     member,
     open_day,
@@ -30,14 +29,6 @@ URL = "/api/v1/{tenant}/bookings"
 @pytest.fixture
 def app(any_app: Flask) -> Flask:
     return any_app
-
-
-def token_for(client: FlaskClient, m: Member) -> dict[str, str]:
-    response = client.post(
-        f"/api/v1/{m.tenant}/tokens", json={"login": m.resident.login, "password": PASSWORD}
-    )
-    assert response.status_code == 201, response.get_json()
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
 def field_slots(app: Flask, *codes: str, after: int = 20) -> list[str]:

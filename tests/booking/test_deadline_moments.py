@@ -20,6 +20,7 @@ from shisetsu.booking.models import CANCELLED, CONFIRMED, Booking
 from shisetsu.jobs.runner import run_in_app
 from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.auth import sign_in_as
+from tests.support.api import token_for
 from tests.support.booking import (
     TOKYO,
     Member,
@@ -119,8 +120,6 @@ def test_the_reminder_mail_writes_the_last_moment(app: Flask, locale: str) -> No
 
 
 def test_the_api_gives_the_last_moment_in_tokyo_time(app: Flask) -> None:
-    from tests.api.test_bookings import token_for
-
     booking_id, due, m = unpaid_booking(app)
     client = app.test_client()
     auth = token_for(client, m)

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from werkzeug.test import TestResponse
+
+from tests.fixtures.auth import PASSWORD
+
+if TYPE_CHECKING:
+    from flask.testing import FlaskClient
+
+    from tests.support.booking import Member
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -25,3 +33,12 @@ def assert_error(response: TestResponse, status: int, code: str) -> None:
     assert message["en"] and message["ja"]
     assert JAPANESE.search(message["ja"]), message["ja"]
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def token_for(client: FlaskClient, m: Member) -> dict[str, str]:
+    """A bearer header for the member's resident, issued through the token API."""
+    response = client.post(
+        f"/api/v1/{m.tenant}/tokens", json={"login": m.resident.login, "password": PASSWORD}
+    )
+    assert response.status_code == 201, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
