@@ -167,6 +167,9 @@ def states_of(app: Flask, tenant: str, room: int, start: dt.date, end: dt.date, 
     with tenant_session(app, tenant) as session:
         rooms = load_rooms(session, room_ids=[room])
         config = current_runtime().config
+        # These tests are about holds, closures and the lottery, not first-come openings
+        # (tests/booking/test_first_come_opening.py): every day counts as open.
+        kw.setdefault("opening", lambda day: None)
         result = availability(session, config, rooms, start, end, now=kw.pop("now", LONG_AGO), **kw)
         return {(s.slot.date, s.slot.code): s.state for s in result}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -38,6 +38,8 @@ NOT_OPEN = "not_open"
 STATES = (FREE, TAKEN, CLOSED, LOTTERY, NOT_OPEN, HOLD)
 # When slots of a full-day set differ, the set shows the most limiting one.
 _SET_PRECEDENCE = (CLOSED, HOLD, TAKEN, LOTTERY, NOT_OPEN, FREE)
+DayOpening = Callable[[dt.date], dt.datetime | None]
+"""When a day opens first come (None: open now)."""
 
 
 class UnknownSlot(LookupError):
@@ -179,6 +181,7 @@ class _Evaluator:
         now: dt.datetime | None,
         lottery: LotterySource | None,
         category: str | None = None,
+        opening: DayOpening | None = None,
     ) -> None:
         room_ids = [room.id for room in rooms]
         self.session, self.config, self.category = session, config, category
@@ -188,9 +191,12 @@ class _Evaluator:
         self.lottery = (lottery or lottery_slots)(session, config, room_ids, start, end)
         self._months: dict[dt.date, Opening | None] = {}
         self._days: dict[dt.date, dt.datetime | None] = {}
+        self._opening = opening
 
     def opening(self, day: dt.date) -> dt.datetime | None:
         """When ``day`` opens first come, if it has not: the lottery's month, the horizon."""
+        if self._opening is not None:
+            return self._opening(day)
         if day in self._days:
             return self._days[day]
         month = day.replace(day=1)
@@ -251,9 +257,10 @@ def evaluate(
     now: dt.datetime | None = None,
     lottery: LotterySource | None = None,
     category: str | None = None,
+    opening: DayOpening | None = None,
 ) -> Availability:
     """Like :func:`availability`, also returning the closed-day calendar (for grids)."""
-    evaluator = _Evaluator(session, config, rooms, start, end, now, lottery, category)
+    evaluator = _Evaluator(session, config, rooms, start, end, now, lottery, category, opening)
     out: list[SlotState] = []
     if end >= start:
         for room in rooms:
@@ -272,18 +279,28 @@ def availability(
     now: dt.datetime | None = None,
     lottery: LotterySource | None = None,
     category: str | None = None,
+    opening: DayOpening | None = None,
 ) -> list[SlotState]:
     """Every slot of ``rooms`` from ``start`` to ``end`` (inclusive) with its state.
 
     Ordered by room (as given), date, start time. ``now`` (aware) decides which slots are
     past; ``lottery`` overrides the lottery source (see :mod:`shisetsu.slots.lottery`);
-    ``category`` is the viewer's group category (None: when first come opens to anyone).
+    ``category`` is the viewer's group category (None: when first come opens to anyone);
+    ``opening`` overrides when each day opens first come (tests of other rules).
     Costs one query for holds, one for closures, one lottery call.
     """
     if not rooms or end < start:
         return []
     states = evaluate(
-        session, config, rooms, start, end, now=now, lottery=lottery, category=category
+        session,
+        config,
+        rooms,
+        start,
+        end,
+        now=now,
+        lottery=lottery,
+        category=category,
+        opening=opening,
     )
     return states.states
 
@@ -328,6 +345,7 @@ def slot_states(
     *,
     now: dt.datetime | None = None,
     lottery: LotterySource | None = None,
+    opening: DayOpening | None = None,
 ) -> dict[str, SlotState]:
     """``slot id → SlotState`` for particular slots (e.g. those a booking asks for)."""
     if not slots:
@@ -335,7 +353,7 @@ def slot_states(
     rooms = load_rooms(session, room_ids={s.room_id for s in slots})
     by_id = {room.id: room for room in rooms}
     start, end = min(s.date for s in slots), max(s.date for s in slots)
-    evaluator = _Evaluator(session, config, rooms, start, end, now, lottery)
+    evaluator = _Evaluator(session, config, rooms, start, end, now, lottery, opening=opening)
     wanted = {s.id for s in slots}
     out: dict[str, SlotState] = {}
     for room_id, day in sorted({(s.room_id, s.date) for s in slots}):
