@@ -56,6 +56,15 @@ class BookingRules:
         return self.params.horizon_months.get(category, self.params.default_horizon_months)
 
     @hookimpl
+    def booking_opens_on(self, date: dt.date, category: str | None) -> dt.date:
+        """The day the horizon of ``category`` (None: the longest) reaches ``date``."""
+        if category is None:
+            months = max([self.params.default_horizon_months, *self.params.horizon_months.values()])
+        else:
+            months = self.horizon(category)
+        return add_months_clamped(date, -months)
+
+    @hookimpl
     def check_booking(
         self, request: BookingRequest, room: RoomFacts, group: GroupBookingFacts
     ) -> list[Violation]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from flask import Flask
 
 from shisetsu.slots.holds import hold_slots
@@ -37,7 +38,12 @@ def get(app: Flask, tenant: str = "genkikan", **query: object):  # type: ignore[
     return app.test_client().get(URL.format(tenant=tenant), query_string=query)
 
 
+TOKYO = dt.timezone(dt.timedelta(hours=9))
+
+
+@time_machine.travel(dt.datetime(2030, 5, 1, 9, 0, tzinfo=TOKYO), tick=False)
 def test_slots_have_the_contract_shape(slots_app: Flask) -> None:
+    """On 2030-05-01 June 2030 is open first come (its round's time, 04-21, has passed)."""
     room = room_id(slots_app, "genkikan", "genkikan", "kitchen")
     response = get(slots_app, **{"from": "2030-06-12", "to": "2030-06-13", "room": room})
     assert response.status_code == 200
@@ -52,12 +58,14 @@ def test_slots_have_the_contract_shape(slots_app: Flask) -> None:
         "start": "2030-06-12T09:00:00+09:00",
         "end": "2030-06-12T12:00:00+09:00",
         "state": "free",
+        "opens_at": None,
         "code": "am",
         "name": {"ja": "午前", "en": "Morning"},
     }
     assert {s["state"] for s in slots} == {"free"}
 
 
+@time_machine.travel(dt.datetime(2030, 11, 1, 9, 0, tzinfo=TOKYO), tick=False)
 def test_states_from_holds_and_closed_days(slots_app: Flask) -> None:
     room = room_id(slots_app, "genkikan", "genkikan", "kitchen")
     with tenant_session(slots_app, "genkikan") as session:
@@ -136,4 +144,12 @@ def test_the_openapi_document_describes_the_endpoint(any_app: Flask) -> None:
     names = {p["name"] for p in operation["parameters"]}
     assert {"from", "to", "facility", "room"} <= names
     slot = spec["components"]["schemas"]["Slot"]
-    assert slot["properties"]["state"]["enum"] == ["free", "taken", "closed", "lottery", "hold"]
+    assert slot["properties"]["state"]["enum"] == [
+        "free",
+        "taken",
+        "closed",
+        "lottery",
+        "not_open",
+        "hold",
+    ]
+    assert slot["properties"]["opens_at"]["format"] == "date-time"

@@ -87,13 +87,20 @@ def test_a_taken_slot_is_409_slot_taken(app: Flask) -> None:
 def test_rule_refusals_are_422_with_every_violation(app: Flask) -> None:
     m = member(app, "regasu", category="nonresident")
     client = app.test_client()
-    far = field_slots(app, "h09", after=80)  # beyond 2 months for non-resident groups
+    # beyond 2 months, in a month whose lottery is not drawn yet: 80 days ahead is always
+    # past the month first come has opened
+    far = field_slots(app, "h09", after=80)
     response = post(client, token_for(client, m), slots=far, attendees=99, purpose="")
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "booking_refused"
     by_code = {v["code"]: v for v in error["violations"]}
-    assert set(by_code) == {"beyond_horizon", "over_capacity", "purpose_required"}
+    assert set(by_code) == {
+        "beyond_horizon",
+        "over_capacity",
+        "purpose_required",
+        "first_come_not_open",
+    }
     assert all(v["message"]["ja"] and v["message"]["en"] for v in by_code.values())
     assert by_code["over_capacity"]["field"] == "attendees"
 

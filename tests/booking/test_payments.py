@@ -196,20 +196,20 @@ def test_counter_booking_with_reduction_and_a_recorded_override(app: Flask) -> N
     staff = make_staff(app, "genkikan", "counter")
     client = app.test_client()
     sign_in_as(client, app, staff)
-    far = open_day(app, "genkikan", "genkikan", after=120)  # beyond the 3-month horizon
+    far = open_day(app, "genkikan", "genkikan", after=120)  # beyond the 2-month horizon
     target = slot(app, "genkikan", "genkikan", "meeting-a", far, "am")
     path = f"/genkikan/manage/bookings/counter/{m.group_id}"
     form = {"slots": target, "attendees": "8", "purpose": "講座", "reduction": "ward_event"}
     assert client.get(f"{path}?slot={target}").status_code == 200
     refused = client.post(path, data=form)
     assert refused.status_code == 422
-    assert "3か月前から" in text(refused) or "3 months" in text(refused)
+    assert "2か月前から" in text(refused) or "2 months" in text(refused)
     booked = client.post(path, data={**form, "override_reason": "区の共催事業のため前倒し"})
     assert booked.status_code == 302, text(booked)[:3000]
     booking_id = int(booked.headers["Location"].rsplit("/", 1)[1])
     row = booking_row(app, "genkikan", booking_id)
     assert row["staff_id"] == staff.id and row["account_id"] is None
-    assert row["overridden"] == ["beyond_horizon"]
+    assert row["overridden"] == ["beyond_horizon", "first_come_not_open"]
     assert row["override_reason"] == "区の共催事業のため前倒し"
     assert row["reduction_code"] == "ward_event" and row["fee_total"] == 0
     assert row["payment_due"] is None

@@ -25,7 +25,7 @@ from tests.support.groups import make_approved
 
 TOKYO = dt.timezone(dt.timedelta(hours=9))
 NOW = dt.datetime(2026, 1, 10, 10, 0, tzinfo=TOKYO)
-"""Saturday 2026-01-10: 3 months ahead is 2026-04-10, 2 months 2026-03-10."""
+"""Saturday 2026-01-10: the 2-month horizon reaches 2026-03-10."""
 
 
 @pytest.fixture
@@ -67,13 +67,46 @@ def hall(app: Flask, day: dt.date, code: str = "am") -> str:
 
 
 CASES = [
-    # (what, category, date, slot, attendees, purpose, expected codes)
-    ("weekday, resident, 2 months ahead", "resident", "2026-03-09", "am", 50, "講演", []),
+    # (what, category, date, slot, attendees, purpose, expected codes). On 2026-01-10 no
+    # round exists: February opened first come on 2025-12-21, March opens on 2026-01-21.
+    ("February, open first come", "resident", "2026-02-27", "am", 50, "講演", []),
     ("holiday 成人の日", "resident", "2026-01-12", "pm", 50, "講演", []),
-    ("resident 3 months ahead", "resident", "2026-04-10", "am", 50, "講演", []),
-    ("resident beyond 3 months", "resident", "2026-04-13", "am", 50, "講演", ["beyond_horizon"]),
-    ("non-resident 2 months", "nonresident", "2026-03-10", "am", 50, "講演", []),
-    ("non-resident 3 months", "nonresident", "2026-04-07", "am", 50, "講演", ["beyond_horizon"]),
+    (
+        "March before its lottery",
+        "resident",
+        "2026-03-09",
+        "am",
+        50,
+        "講演",
+        ["first_come_not_open"],
+    ),
+    (
+        "resident 3 months ahead",
+        "resident",
+        "2026-04-10",
+        "am",
+        50,
+        "講演",
+        ["beyond_horizon", "first_come_not_open"],
+    ),
+    (
+        "non-resident 2 months",
+        "nonresident",
+        "2026-03-10",
+        "am",
+        50,
+        "講演",
+        ["first_come_not_open"],
+    ),
+    (
+        "non-resident 3 months",
+        "nonresident",
+        "2026-04-07",
+        "am",
+        50,
+        "講演",
+        ["beyond_horizon", "first_come_not_open"],
+    ),
     (
         "year-end closure",
         "resident",
@@ -81,7 +114,7 @@ CASES = [
         "am",
         50,
         "講演",
-        ["slot_closed", "beyond_horizon"],
+        ["slot_closed", "beyond_horizon", "first_come_not_open"],
     ),
     ("4th Monday closed", "resident", "2026-01-26", "am", 50, "講演", ["slot_closed"]),
     ("already started", "resident", "2026-01-10", "am", 50, "講演", ["slot_past"]),
@@ -97,7 +130,7 @@ CASES = [
         "full",
         500,
         "",
-        ["beyond_horizon", "over_capacity", "purpose_required"],
+        ["beyond_horizon", "over_capacity", "purpose_required", "first_come_not_open"],
     ),
 ]
 
@@ -140,8 +173,9 @@ def test_monthly_and_unpaid_caps(app: Flask) -> None:
     ops_book(app, group_id, fourth)
     fifth = [slot(app, *room, dt.date(2026, 2, 6), "am")]
     assert codes(app, "genkikan", group_id, fifth) == ["monthly_cap"]
+    # … and March is not capped by February: it only waits for its first come (21 January)
     march = [slot(app, *room, dt.date(2026, 3, 2), "am")]
-    assert codes(app, "genkikan", group_id, march) == []
+    assert codes(app, "genkikan", group_id, march) == ["first_come_not_open"]
 
 
 def ops_book(app: Flask, group_id: int, ids: list[str]) -> None:
@@ -153,8 +187,8 @@ def ops_book(app: Flask, group_id: int, ids: list[str]) -> None:
 
 
 def test_registration_must_cover_the_use_date(app: Flask) -> None:
-    ending = group(app, "regasu", "resident", until=dt.date(2026, 2, 28))
-    assert codes(app, "regasu", ending, [hall(app, dt.date(2026, 3, 2))]) == ["after_registration"]
+    ending = group(app, "regasu", "resident", until=dt.date(2026, 1, 31))
+    assert codes(app, "regasu", ending, [hall(app, dt.date(2026, 2, 2))]) == ["after_registration"]
     expired = group(app, "regasu", "resident", until=dt.date(2026, 1, 9))
     assert codes(app, "regasu", expired, [hall(app, dt.date(2026, 1, 13))]) == [
         "group_not_active",
@@ -164,7 +198,7 @@ def test_registration_must_cover_the_use_date(app: Flask) -> None:
 
 def test_lottery_slots_cannot_be_booked_first_come(app: Flask) -> None:
     group_id = group(app, "regasu", "resident")
-    target = hall(app, dt.date(2026, 3, 2), "am")
+    target = hall(app, dt.date(2026, 2, 23), "am")
     set_lottery_source(app, lambda session, config, rooms, start, end: {target})
     try:
         assert codes(app, "regasu", group_id, [target]) == ["slot_in_lottery"]

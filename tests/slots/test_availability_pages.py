@@ -31,7 +31,8 @@ def grid_states(page: str) -> list[list[str]]:
     return [CELL.findall(body) for _kind, body in ROW.findall(page)]
 
 
-def future_month(months: int = 2) -> dt.date:
+def future_month(months: int = 1) -> dt.date:
+    """Next month: open first come (its lottery's first come was last month) whatever today is."""
     return shift_month(today(), months)
 
 

@@ -165,6 +165,9 @@ def states_of(app: Flask, tenant: str, room: int, start: dt.date, end: dt.date, 
     with tenant_session(app, tenant) as session:
         rooms = load_rooms(session, room_ids=[room])
         config = current_runtime().config
+        # These tests are about holds, closures and the lottery, not first-come openings
+        # (tests/booking/test_first_come_opening.py): every day counts as open.
+        kw.setdefault("opening", lambda day: None)
         result = availability(session, config, rooms, start, end, now=kw.pop("now", LONG_AGO), **kw)
         return {(s.slot.date, s.slot.code): s.state for s in result}
 
@@ -349,5 +352,5 @@ def test_resolve_slots(slots_app: Flask) -> None:
                 resolve_slots(session, config, [unknown])
         with pytest.raises(InvalidSlotId):
             resolve_slots(session, config, ["20300620"])
-        states = slot_states(session, config, slots, now=LONG_AGO)
+        states = slot_states(session, config, slots, now=LONG_AGO, opening=lambda day: None)
         assert {s.state for s in states.values()} == {"free"}

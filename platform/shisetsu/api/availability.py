@@ -80,7 +80,19 @@ class SlotSchema(Schema):
         validate=validate.OneOf(STATES),
         metadata={
             "description": "free; taken (booked); closed (closed day, ad-hoc closure or "
-            "already started); lottery (an open lottery round covers it); hold (official use)"
+            "already started); lottery (an open lottery round covers it); not_open (free, "
+            "but first come has not opened: its month's lottery is not drawn and released "
+            "yet, or the booking horizon does not reach it; see opens_at); hold (official use)"
+        },
+    )
+    opens_at = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "format": "date-time",
+            "description": "When first come opens for a not_open or lottery slot "
+            "(Asia/Tokyo offset); null for every other state",
+            "example": "2027-01-21T09:00:00+09:00",
         },
     )
     code = fields.String(required=True, metadata={"description": "Slot code within the day"})
@@ -103,6 +115,7 @@ def slot_dict(st: SlotState) -> dict[str, Any]:
         "start": slot.start.isoformat(),
         "end": slot.end.isoformat(),
         "state": st.state,
+        "opens_at": st.opens_at.isoformat() if st.opens_at is not None else None,
         "code": slot.code,
         "name": {"ja": slot.name.ja, "en": slot.name.en},
     }

@@ -38,6 +38,7 @@ from shisetsu.slots.operations import (
     CLOSED,
     FREE,
     LOTTERY,
+    NOT_OPEN,
     Slot,
     UnknownSlot,
     full_day_sets,
@@ -182,7 +183,8 @@ def _state_refusals(
             )
         )
     for slot in slots:
-        if states.get(slot.id) not in (FREE, CLOSED, LOTTERY):
+        # A not-yet-open slot is free; the group's own opening is a rule, checked in prepare.
+        if states.get(slot.id) not in (FREE, CLOSED, LOTTERY, NOT_OPEN):
             taken.append(slot.id)
     return taken, refusals
 
@@ -193,6 +195,21 @@ def _opens_later(opens: dt.datetime) -> Violation:
         "first_come_later",
         f"この月の枠は、あなたの団体区分では{opens:%Y年%-m月%-d日 %-H:%M}から先着予約できます。",
         f"For your group category, this month opens first come on {opens:%Y-%m-%d %H:%M}.",
+    )
+
+
+def _not_open(opens: dt.datetime) -> Violation:
+    """The month's lottery has not been drawn and released: first come opens at ``opens``."""
+    return _violation(
+        "first_come_not_open",
+        (
+            "この月の先着受付は、抽選の後、"
+            f"{opens:%Y年%-m月%-d日 %-H:%M}から始まります。それまでは予約できません。"
+        ),
+        (
+            "First come for this month opens only after its lottery, on "
+            f"{opens:%Y-%m-%d %H:%M}; it cannot be booked before then."
+        ),
     )
 
 
@@ -236,9 +253,10 @@ def prepare(
     if len(data.purpose) > PURPOSE_MAX:
         refusals.append(PURPOSE_TOO_LONG)
     rules = policy.rule_violations(runtime.plugins, request, room_facts, group_facts)
-    opens = first_come_opens(session, group.category, day)
-    if opens is not None and now < opens:
-        rules.append(_opens_later(opens.astimezone(zoneinfo.ZoneInfo(config.timezone))))
+    opening = first_come_opens(session, config, group.category, day, now)
+    if opening is not None:
+        local = opening.at.astimezone(zoneinfo.ZoneInfo(config.timezone))
+        rules.append(_opens_later(local) if opening.staggered else _not_open(local))
     fee = policy.quote_fee(runtime.plugins, request, room_facts, group_facts)
     terms = policy.payment_terms(runtime.plugins, config, request, room_facts, group_facts, fee)
     return Draft(room, day, slots, full, request, fee, terms, taken, refusals, rules)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from shisetsu.dates import month_end
+from shisetsu.dates import first_of_month_after, month_end
 from shisetsu.lottery.bundle import frozen_policy, group_pseudonym
 from shisetsu.lottery.engine import (
     HISTORY_WEIGHTED,
@@ -46,10 +46,11 @@ from shisetsu.refusals import Refusal
 from shisetsu.slots import deadlines
 from shisetsu.slots.calendar import days
 from shisetsu.slots.holds import release_slots
+from shisetsu.slots.lottery import Opening
 from shisetsu.slots.models import LOTTERY_WIN
 from shisetsu.slots.operations import load_rooms, slots_on
 from shisetsu.tenancy.config import TenantConfig
-from shisetsu.tenancy.runtime import TenantRuntime
+from shisetsu.tenancy.runtime import TenantRuntime, runtime_of
 
 
 class RoundStateError(Refusal):
@@ -285,18 +286,43 @@ def open_first_come(session: Session, rnd: LotteryRound, *, now: dt.datetime) ->
     return True
 
 
-def first_come_opening(session: Session, category: str, day: dt.date) -> dt.datetime | None:
-    """The later first-come opening of ``category`` for ``day``'s round, if it has one.
+def first_come_opening(
+    session: Session, config: TenantConfig, category: str | None, day: dt.date, now: dt.datetime
+) -> Opening | None:
+    """When ``day`` opens first come for ``category`` (None: for anyone), if not yet.
 
-    Installed with ``slots.lottery.set_opening_source`` in the app factory; booking
-    refuses the category's first-come bookings of that month until then.
+    Installed with ``slots.lottery.set_opening_source`` in the app factory. A month with a
+    round opens only once the round is released, and a staggered category waits for its
+    own time; a month whose round does not exist yet opens at the first-come time its
+    calendar gives (a month whose first-come time passed with no round had no lottery).
     """
-    rnd = session.scalar(
-        sa.select(LotteryRound).where(LotteryRound.usage_month == day.replace(day=1))
-    )
-    if rnd is None or category not in (rnd.first_come_by_category or {}):
+    month = day.replace(day=1)
+    rnd = round_for_month(session, month)
+    if rnd is not None:
+        own = (rnd.first_come_by_category or {}).get(category or "")
+        later = dt.datetime.fromisoformat(own) if own else None
+        if rnd.state != RELEASED:
+            return Opening(max(later or rnd.first_come_at, rnd.first_come_at))
+        if later is not None and now < later:
+            return Opening(later, staggered=True)
         return None
-    return dt.datetime.fromisoformat(rnd.first_come_by_category[category])
+    schedule = schedule_of_usage_month(runtime_of(config), month)
+    if schedule is None:
+        return None
+    opens = schedule.first_come_by_category.get(category or "", schedule.first_come_at)
+    return Opening(opens) if now < opens else None
+
+
+def schedule_of_usage_month(runtime: TenantRuntime, month: dt.date) -> RoundSchedule | None:
+    """The calendar's schedule of the round drawing ``month`` (None: the tenant has no lottery)."""
+    month = month.replace(day=1)
+    for back in range(1, 13):
+        schedule = schedule_for(runtime, first_of_month_after(month, -back))
+        if schedule is None:
+            return None
+        if schedule.usage_month == month:
+            return schedule
+    return None
 
 
 # --- slots shown as 抽 ----------------------------------------------------------------------

@@ -44,6 +44,15 @@ def check_booking(
 
 
 @hookspec(firstresult=True)
+def booking_opens_on(date: dt.date, category: str | None) -> dt.date | None:
+    """The first day a group of ``category`` may book ``date`` (the horizon), None: no limit.
+
+    ``category`` None asks for the earliest opening over every category (a visitor who
+    has not signed in sees when booking opens at all).
+    """
+
+
+@hookspec(firstresult=True)
 def compute_fee(
     request: BookingRequest, room: RoomFacts, group: GroupBookingFacts
 ) -> FeeBreakdown | None:

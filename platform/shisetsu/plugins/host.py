@@ -19,6 +19,7 @@ import pluggy
 import pydantic
 
 from shisetsu.plugins import hookspecs
+from shisetsu.plugins.calendar_model import calendar_conflict
 from shisetsu.plugins.types import GroupFacts, Violation
 
 PLUGIN_GROUP = "shisetsu"
@@ -100,13 +101,17 @@ def _instantiate(cls: type, params: Mapping[str, Any], key: str) -> object:
 
 
 def build_plugin_manager(
-    specs: Sequence[PluginSpecLike], *, registry: Mapping[str, type] | None = None
+    specs: Sequence[PluginSpecLike],
+    *,
+    registry: Mapping[str, type] | None = None,
+    categories: Sequence[str] = (),
 ) -> pluggy.PluginManager:
     """Build one tenant's plugin manager from its ``[[plugins]]`` list.
 
     ``registry`` maps names to plugin classes (tests pass their own); by default the
     entry-point group is consulted. Raises :class:`PluginConfigError` for an unknown or
-    duplicated name, invalid parameters, or a hook implementation with no matching spec.
+    duplicated name, invalid parameters, a hook implementation with no matching spec, or
+    a booking horizon of one of ``categories`` that runs ahead of the lottery calendar.
     """
     pm = pluggy.PluginManager(PLUGIN_GROUP)
     pm.add_hookspecs(hookspecs)
@@ -122,6 +127,9 @@ def build_plugin_manager(
             pm.check_pending()
         except pluggy.PluginValidationError as exc:
             raise PluginConfigError(name_key, str(exc)) from exc
+    conflict = calendar_conflict(pm, categories)
+    if conflict is not None:
+        raise PluginConfigError("plugins (booking_rules, lottery_calendar)", conflict)
     return pm
 
 

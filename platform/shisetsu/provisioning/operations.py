@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from shisetsu.audit.grants import restrict_platform_role, restrict_tenant_role
 from shisetsu.facilities.operations import SyncSummary, sync_facilities
-from shisetsu.plugins.host import PluginConfigError, build_plugin_manager
+from shisetsu.plugins.host import PluginConfigError
 from shisetsu.provisioning import migrate
 from shisetsu.tenancy.binding import clear_registry_cache
 from shisetsu.tenancy.config import TenantConfig, TenantConfigError, load_tenant_config
@@ -31,6 +31,7 @@ from shisetsu.tenancy.engines import (
 )
 from shisetsu.tenancy.models import Tenant
 from shisetsu.tenancy.names import role_name, role_prefix, schema_name, validate_slug
+from shisetsu.tenancy.runtime import tenant_plugins
 
 TENANT_DML = "SELECT, INSERT, UPDATE, DELETE"
 
@@ -58,7 +59,7 @@ def load_checked_config(path: Path, slug: str | None = None) -> TenantConfig:
     if slug is not None and config.slug != slug:
         raise TenantConfigError(str(path), "slug", f"is {config.slug!r}, expected {slug!r}")
     try:
-        build_plugin_manager(config.plugins)
+        tenant_plugins(config)
     except PluginConfigError as exc:
         raise TenantConfigError(str(path), exc.key, exc.reason) from exc
     return config

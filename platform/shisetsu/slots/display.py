@@ -1,8 +1,8 @@
 """How slots and days read to people: dates, state symbols and their text alternatives.
 
 The symbols are the ones residents know (○ free, × taken, − closed, 抽 lottery, 公 official
-hold); every symbol is paired with a text label, so nothing depends on the glyph or on
-colour alone.
+hold, and 前 for a slot whose first come has not opened yet); every symbol is paired with
+a text label, so nothing depends on the glyph or on colour alone.
 """
 
 from __future__ import annotations
@@ -14,17 +14,18 @@ from flask_babel import lazy_gettext as _l
 
 from shisetsu import dates
 from shisetsu.slots.calendar import holiday_name
-from shisetsu.slots.operations import CLOSED, FREE, HOLD, LOTTERY, TAKEN
+from shisetsu.slots.operations import CLOSED, FREE, HOLD, LOTTERY, NOT_OPEN, TAKEN
 
-SYMBOLS = {FREE: "○", TAKEN: "×", CLOSED: "−", LOTTERY: "抽", HOLD: "公"}
+SYMBOLS = {FREE: "○", TAKEN: "×", CLOSED: "−", LOTTERY: "抽", NOT_OPEN: "前", HOLD: "公"}
 STATE_LABELS: dict[str, LazyString] = {
     FREE: _l("free"),
     TAKEN: _l("taken"),
     CLOSED: _l("closed or not bookable"),
     LOTTERY: _l("in the lottery"),
+    NOT_OPEN: _l("not yet open for first come"),
     HOLD: _l("official use"),
 }
-LEGEND_ORDER = (FREE, TAKEN, CLOSED, LOTTERY, HOLD)
+LEGEND_ORDER = (FREE, TAKEN, CLOSED, LOTTERY, NOT_OPEN, HOLD)
 
 
 def is_english(locale: str) -> bool:
@@ -76,6 +77,7 @@ class Formatter:
         self._days: dict[dt.date, str] = {}
         self._states: dict[str, str] = {}
         self._cell_template: str | None = None
+        self._opens: dict[dt.datetime, str] = {}
 
     def day(self, day: dt.date) -> str:
         text = self._days.get(day)
@@ -107,6 +109,14 @@ class Formatter:
             "slot": slot_name,
             "state": self.state(state),
         }
+
+    def opens(self, moment: dt.datetime) -> str:
+        """``先着受付 2027年1月21日(木) 9:00から`` / ``First come from 2027-01-21 09:00``."""
+        text = self._opens.get(moment)
+        if text is None:
+            when = dates.format_day_time(moment, self.locale)
+            text = self._opens[moment] = gettext("First come from %(when)s", when=when)
+        return text
 
     def times(self, start: dt.time | None, end: dt.time | None) -> str:
         """``9:00–12:00`` (empty for a full-day set, whose times vary)."""

@@ -18,6 +18,7 @@ from shisetsu.slots.ids import format_slot_id
 from shisetsu.slots.models import Closure
 from shisetsu.slots.operations import (
     FREE,
+    NOT_OPEN,
     SlotState,
     availability,
     combined_state,
@@ -47,6 +48,7 @@ class Cell:
     column: Column
     state: str
     slot_id: str
+    opens_at: dt.datetime | None = None
 
 
 @dataclass
@@ -70,6 +72,17 @@ class Grid:
     columns: list[Column]
     rows: list[Row]
     closures: list[Closure] = field(default_factory=list)
+
+    @property
+    def first_come_at(self) -> dt.datetime | None:
+        """The earliest first-come opening of a slot shown as not yet open, if any."""
+        times = [
+            c.opens_at
+            for row in self.rows
+            for c in row.cells
+            if c is not None and c.state == NOT_OPEN and c.opens_at is not None
+        ]
+        return min(times) if times else None
 
 
 def shift_month(month: dt.date, delta: int) -> dt.date:
@@ -121,11 +134,14 @@ def _cell(room_id: int, day: dt.date, column: Column, on_day: dict[str, SlotStat
     slot_id = format_slot_id(room_id, day, column.code)
     if not column.members:
         st = on_day.get(column.code)
-        return Cell(column, st.state, slot_id) if st else None
+        return Cell(column, st.state, slot_id, st.opens_at) if st else None
     members = [on_day.get(code) for code in column.members]
-    if any(m is None for m in members):
+    present = [m for m in members if m is not None]
+    if len(present) < len(members):
         return None
-    return Cell(column, combined_state(m.state for m in members if m), slot_id)
+    opens = [m.opens_at for m in present if m.opens_at is not None]
+    state = combined_state(m.state for m in present)
+    return Cell(column, state, slot_id, max(opens) if opens else None)
 
 
 def room_grid(

@@ -9,14 +9,16 @@ The lottery module installs its source in the app factory with
 :func:`lottery_slots` — so nothing happens at import time and each app (and each test app)
 has its own. Tests may also pass ``lottery=`` to
 :func:`shisetsu.slots.operations.availability`. The same way, :func:`first_come_opens`
-asks the lottery when a group category may book a day first come, for tenants that
-stagger the first-come opening by category.
+asks the lottery when a day opens first come: only after its month's round has been drawn
+and released, at the month's first-come time (later for categories the tenant staggers);
+a month whose round does not exist yet opens at the time its calendar gives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
@@ -24,7 +26,9 @@ from sqlalchemy.orm import Session
 from shisetsu.tenancy.config import TenantConfig
 
 LotterySource = Callable[[Session, TenantConfig, Sequence[int], dt.date, dt.date], set[str]]
-OpeningSource = Callable[[Session, str, dt.date], dt.datetime | None]
+OpeningSource = Callable[
+    [Session, TenantConfig, str | None, dt.date, dt.datetime], "Opening | None"
+]
 SOURCE_KEY = "shisetsu.lottery_source"
 OPENING_KEY = "shisetsu.first_come_opening"
 
@@ -56,8 +60,22 @@ def lottery_slots(
     return source(session, config, room_ids, start, end)
 
 
-def no_opening(session: Session, category: str, day: dt.date) -> dt.datetime | None:
-    """No category waits for a later first-come opening (the default)."""
+@dataclass(frozen=True)
+class Opening:
+    """When first come opens for a day not open yet; ``staggered``: later for a category.
+
+    ``staggered`` is set when the round is released for everyone but the group's category
+    waits longer (``first_come_delay_days``).
+    """
+
+    at: dt.datetime
+    staggered: bool = False
+
+
+def no_opening(
+    session: Session, config: TenantConfig, category: str | None, day: dt.date, now: dt.datetime
+) -> Opening | None:
+    """Every day is open to first come as far as a lottery goes (the default)."""
     return None
 
 
@@ -66,12 +84,15 @@ def set_opening_source(app: Flask, source: OpeningSource | None) -> None:
     app.extensions[OPENING_KEY] = source or no_opening
 
 
-def first_come_opens(session: Session, category: str, day: dt.date) -> dt.datetime | None:
-    """When groups of ``category`` may book ``day`` first come, if later than everyone.
+def first_come_opens(
+    session: Session, config: TenantConfig, category: str | None, day: dt.date, now: dt.datetime
+) -> Opening | None:
+    """When groups of ``category`` may book ``day`` first come, if the lottery says not yet.
 
-    None when the category has no later opening for that day's lottery round.
+    None when the lottery allows it at ``now`` (its round is released, or the tenant has
+    no lottery). ``category`` None: when the month opens to anyone (a visitor's view).
     """
     source: OpeningSource = no_opening
     if has_app_context():
         source = current_app.extensions.get(OPENING_KEY, no_opening)
-    return source(session, category, day)
+    return source(session, config, category, day, now)

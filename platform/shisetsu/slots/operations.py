@@ -2,15 +2,17 @@
 
 States are the API's (docs/architecture.md): ``free``, ``taken`` (booked, won in a lottery …),
 ``closed`` (closed day, ad-hoc closure, or already started), ``lottery`` (an open
-lottery round covers it) and ``hold`` (official hold, 公用予約). Availability over any
-range costs one query for holds, one for closures and one lottery call.
+lottery round covers it), ``not_open`` (free, but first come has not opened: its month's
+round is not drawn and released yet, or the booking horizon does not reach it) and
+``hold`` (official hold, 公用予約). Availability over any range costs one query for holds,
+one for closures, one lottery call and one opening question per month.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -26,14 +28,18 @@ from shisetsu.slots.calendar import (
     is_holiday_rates,
 )
 from shisetsu.slots.ids import SlotRef, format_slot_id, parse_slot_id
-from shisetsu.slots.lottery import LotterySource, lottery_slots
+from shisetsu.slots.lottery import LotterySource, Opening, first_come_opens, lottery_slots
 from shisetsu.slots.models import OFFICIAL, Closure, SlotHold
 from shisetsu.tenancy.config import FullDaySet, LocalizedText, SlotDef, SlotScheme, TenantConfig
+from shisetsu.tenancy.runtime import runtime_of
 
 FREE, TAKEN, CLOSED, LOTTERY, HOLD = "free", "taken", "closed", "lottery", "hold"
-STATES = (FREE, TAKEN, CLOSED, LOTTERY, HOLD)
+NOT_OPEN = "not_open"
+STATES = (FREE, TAKEN, CLOSED, LOTTERY, NOT_OPEN, HOLD)
 # When slots of a full-day set differ, the set shows the most limiting one.
-_SET_PRECEDENCE = (CLOSED, HOLD, TAKEN, LOTTERY, FREE)
+_SET_PRECEDENCE = (CLOSED, HOLD, TAKEN, LOTTERY, NOT_OPEN, FREE)
+DayOpening = Callable[[dt.date], dt.datetime | None]
+"""When a day opens first come (None: open now)."""
 
 
 class UnknownSlot(LookupError):
@@ -68,11 +74,15 @@ class Slot:
 
 @dataclass(frozen=True, slots=True)
 class SlotState:
-    """A slot and its state; ``closure`` says which ad-hoc closure closed it, if one did."""
+    """A slot and its state; ``closure`` says which ad-hoc closure closed it, if one did.
+
+    ``opens_at`` is when first come opens for a ``not_open`` or ``lottery`` slot.
+    """
 
     slot: Slot
     state: str
     closure: Closure | None = None
+    opens_at: dt.datetime | None = None
 
 
 def tenant_zone(config: TenantConfig) -> zoneinfo.ZoneInfo:
@@ -170,30 +180,63 @@ class _Evaluator:
         end: dt.date,
         now: dt.datetime | None,
         lottery: LotterySource | None,
+        category: str | None = None,
+        opening: DayOpening | None = None,
     ) -> None:
         room_ids = [room.id for room in rooms]
+        self.session, self.config, self.category = session, config, category
         self.now = now or dt.datetime.now(tenant_zone(config))
         self.holds = held_slots(session, room_ids, start, end)
         self.calendar: ClosedCalendar = closed_calendar(session, config, rooms, start, end)
         self.lottery = (lottery or lottery_slots)(session, config, room_ids, start, end)
+        self._months: dict[dt.date, Opening | None] = {}
+        self._days: dict[dt.date, dt.datetime | None] = {}
+        self._opening = opening
 
-    def state(self, room: Room, slot: Slot, closed_day: bool) -> str:
+    def opening(self, day: dt.date) -> dt.datetime | None:
+        """When ``day`` opens first come, if it has not: the lottery's month, the horizon."""
+        if self._opening is not None:
+            return self._opening(day)
+        if day in self._days:
+            return self._days[day]
+        month = day.replace(day=1)
+        if month not in self._months:
+            self._months[month] = first_come_opens(
+                self.session, self.config, self.category, day, self.now
+            )
+        found = self._months[month]
+        waits = [] if found is None else [found.at.astimezone(tenant_zone(self.config))]
+        horizon = runtime_of(self.config).plugins.hook.booking_opens_on(
+            date=day, category=self.category
+        )
+        if horizon is not None:
+            starts = dt.datetime.combine(horizon, dt.time(0), tenant_zone(self.config))
+            if starts > self.now:
+                waits.append(starts)
+        self._days[day] = max(waits) if waits else None
+        return self._days[day]
+
+    def state(self, room: Room, slot: Slot, closed_day: bool) -> tuple[str, dt.datetime | None]:
         if closed_day or slot.start <= self.now:
-            return CLOSED
+            return CLOSED, None
         kind = self.holds.get((room.id, slot.date, slot.code))
         if kind == OFFICIAL:
-            return HOLD
+            return HOLD, None
         if kind is not None:
-            return TAKEN
-        return LOTTERY if slot.id in self.lottery else FREE
+            return TAKEN, None
+        opens = self.opening(slot.date)
+        if slot.id in self.lottery:
+            return LOTTERY, opens
+        return (FREE, None) if opens is None else (NOT_OPEN, opens)
 
     def day_states(self, config: TenantConfig, room: Room, day: dt.date) -> list[SlotState]:
         closure = self.calendar.closure_for(room, day)
         closed_day = closure is not None or self.calendar.closed_by_rule(room, day)
-        return [
-            SlotState(slot, self.state(room, slot, closed_day), closure)
-            for slot in slots_on(config, room, day)
-        ]
+        out = []
+        for slot in slots_on(config, room, day):
+            state, opens = self.state(room, slot, closed_day)
+            out.append(SlotState(slot, state, closure, opens))
+        return out
 
 
 @dataclass
@@ -213,9 +256,11 @@ def evaluate(
     *,
     now: dt.datetime | None = None,
     lottery: LotterySource | None = None,
+    category: str | None = None,
+    opening: DayOpening | None = None,
 ) -> Availability:
     """Like :func:`availability`, also returning the closed-day calendar (for grids)."""
-    evaluator = _Evaluator(session, config, rooms, start, end, now, lottery)
+    evaluator = _Evaluator(session, config, rooms, start, end, now, lottery, category, opening)
     out: list[SlotState] = []
     if end >= start:
         for room in rooms:
@@ -233,16 +278,31 @@ def availability(
     *,
     now: dt.datetime | None = None,
     lottery: LotterySource | None = None,
+    category: str | None = None,
+    opening: DayOpening | None = None,
 ) -> list[SlotState]:
     """Every slot of ``rooms`` from ``start`` to ``end`` (inclusive) with its state.
 
     Ordered by room (as given), date, start time. ``now`` (aware) decides which slots are
-    past; ``lottery`` overrides the lottery source (see :mod:`shisetsu.slots.lottery`).
+    past; ``lottery`` overrides the lottery source (see :mod:`shisetsu.slots.lottery`);
+    ``category`` is the viewer's group category (None: when first come opens to anyone);
+    ``opening`` overrides when each day opens first come (tests of other rules).
     Costs one query for holds, one for closures, one lottery call.
     """
     if not rooms or end < start:
         return []
-    return evaluate(session, config, rooms, start, end, now=now, lottery=lottery).states
+    states = evaluate(
+        session,
+        config,
+        rooms,
+        start,
+        end,
+        now=now,
+        lottery=lottery,
+        category=category,
+        opening=opening,
+    )
+    return states.states
 
 
 def combined_state(states: Iterable[str]) -> str:
@@ -285,6 +345,7 @@ def slot_states(
     *,
     now: dt.datetime | None = None,
     lottery: LotterySource | None = None,
+    opening: DayOpening | None = None,
 ) -> dict[str, SlotState]:
     """``slot id → SlotState`` for particular slots (e.g. those a booking asks for)."""
     if not slots:
@@ -292,7 +353,7 @@ def slot_states(
     rooms = load_rooms(session, room_ids={s.room_id for s in slots})
     by_id = {room.id: room for room in rooms}
     start, end = min(s.date for s in slots), max(s.date for s in slots)
-    evaluator = _Evaluator(session, config, rooms, start, end, now, lottery)
+    evaluator = _Evaluator(session, config, rooms, start, end, now, lottery, opening=opening)
     wanted = {s.id for s in slots}
     out: dict[str, SlotState] = {}
     for room_id, day in sorted({(s.room_id, s.date) for s in slots}):

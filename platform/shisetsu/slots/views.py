@@ -172,6 +172,7 @@ def slot(slot_id: str) -> str:
         abort(404)
     states = slot_states(session, config, slots)
     full = next((f for f in full_day_sets(config, room) if f.code == ref.code), None)
+    opens = [st.opens_at for st in states.values() if st.opens_at is not None]
     return render_template(
         "slots/slot.html",
         tenant=g.tenant,
@@ -180,5 +181,6 @@ def slot(slot_id: str) -> str:
         full_day=full,
         states=[states[s.id] for s in slots if s.id in states],
         state=combined_state(st.state for st in states.values()),
+        opens_at=max(opens) if opens else None,
         fmt=_fmt(),
     )

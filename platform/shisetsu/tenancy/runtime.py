@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pluggy
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 
 from shisetsu.plugins.host import build_plugin_manager
 from shisetsu.tenancy.config import TenantConfig, load_tenant_config
@@ -37,8 +37,28 @@ def runtime_for(slug: str, config_path: str | Path) -> TenantRuntime:
     runtime = cache.get(slug)
     if runtime is None:
         config = load_tenant_config(Path(config_path))
-        runtime = TenantRuntime(config, build_plugin_manager(config.plugins))
+        runtime = TenantRuntime(config, tenant_plugins(config))
         cache[slug] = runtime
+    return runtime
+
+
+def tenant_plugins(config: TenantConfig) -> pluggy.PluginManager:
+    """Build ``config``'s plugins, refusing a horizon that runs ahead of its lottery."""
+    return build_plugin_manager(
+        config.plugins, categories=[c.code for c in config.group_categories]
+    )
+
+
+def runtime_of(config: TenantConfig) -> TenantRuntime:
+    """The runtime of an already loaded ``config``: cached when the app has one."""
+    cache: dict[str, TenantRuntime] | None = None
+    if has_app_context():
+        cache = current_app.extensions.get(RUNTIMES_KEY)
+    runtime = cache.get(config.slug) if cache is not None else None
+    if runtime is None or runtime.config is not config:
+        runtime = TenantRuntime(config, tenant_plugins(config))
+        if cache is not None and config.slug not in cache:
+            cache[config.slug] = runtime
     return runtime
 
 
