@@ -4,7 +4,7 @@
 Every hook is called with keyword arguments; an implementation declares only the
 arguments it uses. Plugins are instantiated per tenant with validated parameters
 (see ``host``), so no hook takes ``params``: an implementation reads ``self.params``.
-Each spec needs a one-line docstring (``tests/test_plugins.py`` enforces it). Specs
+Each spec needs a one-line docstring (``tests/core/test_plugins.py`` enforces it). Specs
 have docstring-only bodies, hence the ``empty-body`` pragma above.
 """
 
