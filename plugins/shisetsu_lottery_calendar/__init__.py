@@ -17,6 +17,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shisetsu.dates import first_of_month_after
 from shisetsu.plugins import hookimpl
 from shisetsu.plugins.lottery import RoundSchedule
 
@@ -24,11 +25,6 @@ Day = Annotated[int, Field(ge=1, le=28)]
 """A day of the opening month (every month has it)."""
 Hour = Annotated[int, Field(ge=0, le=23)]
 """A local hour."""
-
-
-def _month_add(month: dt.date, months: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 class LotteryCalendar:
@@ -81,7 +77,7 @@ class LotteryCalendar:
 
         first_come = at(p.first_come_day, p.first_come_hour)
         return RoundSchedule(
-            usage_month=_month_add(first, p.usage_month_offset),
+            usage_month=first_of_month_after(first, p.usage_month_offset),
             opens_at=at(p.open_day, p.open_hour),
             closes_at=at(p.apply_until_day) + dt.timedelta(days=1),
             draw_at=at(p.draw_day, p.draw_hour),

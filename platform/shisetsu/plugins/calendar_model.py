@@ -13,15 +13,11 @@ from collections.abc import Sequence
 
 import pluggy
 
+from shisetsu.dates import first_of_month_after
 from shisetsu.plugins.lottery import RoundSchedule
 
 CHECKED_MONTHS = 24
 """Opening months checked (two years: every month length and leap February)."""
-
-
-def _month_add(month: dt.date, months: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def calendar_conflict(
@@ -33,10 +29,12 @@ def calendar_conflict(
     the first day of the following usage month, whose round has not been drawn.
     """
     for i in range(CHECKED_MONTHS):
-        schedule: RoundSchedule | None = pm.hook.lottery_calendar(month=_month_add(start, i))
+        schedule: RoundSchedule | None = pm.hook.lottery_calendar(
+            month=first_of_month_after(start, i)
+        )
         if schedule is None:
             return None
-        following = _month_add(schedule.usage_month, 1)
+        following = first_of_month_after(schedule.usage_month, 1)
         for category in categories:
             opens = schedule.first_come_by_category.get(category, schedule.first_come_at)
             horizon_day = pm.hook.booking_opens_on(date=following, category=category)
