@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shisetsu import api, i18n, security, tenancy_web
 from shisetsu.auth import sessions
@@ -34,6 +35,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     app = Flask("shisetsu", instance_path=str(Path(instance).resolve()))
     load_config(app, overrides)
+    hops = int(app.config["PROXY_FIX_HOPS"])
+    if hops:
+        # Behind a TLS-terminating proxy: trust exactly this many X-Forwarded-* hops, so the
+        # access log records the client's address, not the proxy's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     csrf.init_app(app)

@@ -7,6 +7,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask
 
@@ -79,8 +80,24 @@ def _check(app: Flask) -> None:
                 "Refusing to start in production on SQLite: set SHISETSU_DATABASE_URL "
                 "to a postgresql+psycopg:// URL."
             )
+        _check_mail_transport(cfg)
     url = str(cfg["DATABASE_URL"])
     if not (url.startswith("sqlite") or url.startswith("postgresql+psycopg://")):
         raise ConfigError(
             "SHISETSU_DATABASE_URL must be empty (SQLite) or start with postgresql+psycopg://"
+        )
+
+
+def _check_mail_transport(cfg: Mapping[str, Any]) -> None:
+    """Production mail carries personal data: refuse SMTP without TLS unless allowed."""
+    url = str(cfg.get("SMTP_URL") or "")
+    if not url or cfg.get("SMTP_ALLOW_PLAINTEXT"):
+        return
+    parts = urlsplit(url)
+    starttls = parse_qs(parts.query).get("starttls", ["0"])[0].lower() in ("1", "true", "yes")
+    if parts.scheme != "smtps" and not starttls:
+        raise ConfigError(
+            "Refusing to send mail without TLS in production: use smtps://host:465 or "
+            "smtp://host:587?starttls=1 in SHISETSU_SMTP_URL, or set "
+            "SHISETSU_SMTP_ALLOW_PLAINTEXT=true for a relay on the same host."
         )
