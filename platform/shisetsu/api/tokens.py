@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from shisetsu import audit
 from shisetsu.accounts import operations as accounts
 from shisetsu.auth.access import ANY_STAFF, PUBLIC, access
 from shisetsu.auth.limits import login_limits
@@ -86,10 +87,15 @@ def _sign_in(body: dict[str, Any], now: datetime) -> tuple[Any, Response | None]
         prior_failures = record.failed_logins if record is not None else 0
         attempt = authenticate(record, body["password"], now)
         outcome, locked_until = attempt.outcome, attempt.locked_until
+        audit.record_password_step(db.session(), STAFF, record, body["login"], outcome.value)
     else:
         result = accounts.sign_in(db.session(), body["login"], body["password"], now=now)
         record, outcome, locked_until = result.account, result.outcome, result.locked_until
-    db.session.commit()  # failures count towards the lockout
+        reason = "unverified" if result.unverified else outcome.value
+        audit.record_sign_in(
+            db.session(), RESIDENT, record, ok=result.ok, reason=reason, typed=body["login"]
+        )
+    db.session.commit()  # failures count towards the lockout, and are on the record
     if outcome is Outcome.LOCKED and locked_until is not None:
         return None, _locked(locked_until)
     if outcome is not Outcome.OK or record is None or not is_usable(body["kind"], record):
@@ -114,6 +120,10 @@ def _second_factor(
     if not accepted:
         record.failed_logins = prior_failures
         locked_until = note_failure(record, now) if otp else None
+        reason = "wrong_code" if otp else "otp_required"
+        audit.record_login_failure(db.session(), STAFF, record, reason=reason)
+    else:
+        audit.record_login(db.session(), STAFF, record, detail="api token")
     db.session.commit()  # the accepted step is remembered (no replay), failures counted
     if locked_until is not None:
         return None, _locked(locked_until)

@@ -7,6 +7,7 @@ every sign-in and permission change::
 
     audit.record(session, audit.UPDATE, "group", group.id, detail="approved")
     audit.record_view(db.session(), "group", group.id)  # read-only views: commits
+    audit.record_search(db.session(), "group", query, "phone", len(found))  # commits
 
 The entry goes into the log of the tenant the session is bound to (the platform's log for
 an unbound session: auditor sign-ins and auditor accounts). Never put the personal data
@@ -31,6 +32,7 @@ from shisetsu.audit.operations import (
     LOGIN_FAILURE,
     LOGIN_SUCCESS,
     PERMISSION_CHANGE,
+    SEARCH,
     UPDATE,
     VIEW,
     Actor,
@@ -39,6 +41,7 @@ from shisetsu.audit.operations import (
     record_login,
     record_login_failure,
     record_password_step,
+    record_search,
     record_sign_in,
     record_view,
 )
@@ -51,6 +54,7 @@ __all__ = [
     "LOGIN_FAILURE",
     "LOGIN_SUCCESS",
     "PERMISSION_CHANGE",
+    "SEARCH",
     "UPDATE",
     "VIEW",
     "Actor",
@@ -59,6 +63,7 @@ __all__ = [
     "record_login",
     "record_login_failure",
     "record_password_step",
+    "record_search",
     "record_sign_in",
     "record_view",
 ]

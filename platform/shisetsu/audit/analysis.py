@@ -12,6 +12,11 @@ pattern the ward asked to be looked at:
                    or from one IP address
 ``dormant``        a staff account used after ``AUDIT_DORMANT_DAYS`` (90) days without use
 ``removed``        activity of a staff account after its removal
+``permissions``    any change of who may do what (a staff member appointed, re-roled,
+                   locked or removed; an auditor added), by whoever made it
+``search_volume``  one staff member or auditor ran more searches over personal data
+                   (the counter's group search) than ``AUDIT_SEARCH_THRESHOLD`` (100) in
+                   the day, or more than a fifth of that by phone digits
 
 Residents looking at their own data are not findings; only staff and auditors are. Running
 it again for the same day changes nothing but updated counts: a finding is unique per
@@ -32,12 +37,27 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from shisetsu.audit.models import AccessLog, Finding
-from shisetsu.audit.operations import EXPORT, LOGIN_FAILURE, PERSONAL_DATA_ACTIONS
+from shisetsu.audit.operations import (
+    EXPORT,
+    LOGIN_FAILURE,
+    PERMISSION_CHANGE,
+    PERSONAL_DATA_ACTIONS,
+    SEARCH,
+)
 from shisetsu.db import utcnow
 from shisetsu.people.models import Staff
 
 PERSONNEL = ("staff", "auditor")
-RULES = ("bulk_view", "off_hours", "export", "login_failures", "dormant", "removed")
+RULES = (
+    "bulk_view",
+    "off_hours",
+    "export",
+    "login_failures",
+    "dormant",
+    "removed",
+    "permissions",
+    "search_volume",
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,7 @@ class AnalysisConfig:
     day_end_hour: int = 22
     login_failure_threshold: int = 5
     dormant_days: int = 90
+    search_threshold: int = 100
 
     @classmethod
     def from_app(cls, app: Flask, timezone: str = "Asia/Tokyo") -> AnalysisConfig:
@@ -61,6 +82,7 @@ class AnalysisConfig:
             day_end_hour=int(cfg.get("AUDIT_DAY_END_HOUR", 22)),
             login_failure_threshold=int(cfg.get("AUDIT_LOGIN_FAILURES", 5)),
             dormant_days=int(cfg.get("AUDIT_DORMANT_DAYS", 90)),
+            search_threshold=int(cfg.get("AUDIT_SEARCH_THRESHOLD", 100)),
         )
 
 
@@ -99,6 +121,8 @@ def analyse(session: Session, day: date, config: AnalysisConfig) -> list[Finding
         *login_failures(entries, config),
         *dormant_staff(session, entries, start, config),
         *removed_staff(session, entries),
+        *permission_changes(entries),
+        *search_volume(entries, config),
     ]
     findings = [_store(session, day, observation) for observation in observations]
     session.flush()
@@ -235,6 +259,31 @@ def removed_staff(session: Session, entries: list[AccessLog]) -> Iterator[Observ
         if after:
             data = {**_actor_data(after), "removed_at": removed_at.isoformat()}
             yield Observation("removed", f"staff:{staff_id}", "high", after, data)
+
+
+def permission_changes(entries: list[AccessLog]) -> Iterator[Observation]:
+    """Every change of rights is looked at by the ward, grouped by who made it."""
+    by_actor: dict[str, list[AccessLog]] = defaultdict(list)
+    for entry in entries:
+        if entry.action == PERMISSION_CHANGE:
+            by_actor[f"{entry.actor_kind}:{entry.actor_id or entry.actor_label}"].append(entry)
+    for subject, rows in by_actor.items():
+        data = {
+            **_actor_data(rows),
+            "changes": [f"{r.record_type} {r.record_id}: {r.detail}" for r in rows][:20],
+        }
+        yield Observation("permissions", subject, "medium", rows, data)
+
+
+def search_volume(entries: list[AccessLog], config: AnalysisConfig) -> Iterator[Observation]:
+    """Unusually many searches over personal data by one person (fishing by phone digits
+    counts five times over: a few digits list strangers' groups)."""
+    for (kind, actor_id), rows in _personnel_by_actor(entries, (SEARCH,)).items():
+        by_phone = sum(1 for row in rows if (row.detail or "").startswith("phone"))
+        if len(rows) <= config.search_threshold and 5 * by_phone <= config.search_threshold:
+            continue
+        data = {**_actor_data(rows), "by_phone": by_phone, "threshold": config.search_threshold}
+        yield Observation("search_volume", f"{kind}:{actor_id}", "medium", rows, data)
 
 
 def _store(session: Session, day: date, observation: Observation) -> Finding:

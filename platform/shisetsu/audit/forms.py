@@ -80,6 +80,7 @@ ACTION_CHOICES = [
     SelectChoice("", _l("Any action")),
     SelectChoice("view", _l("View")),
     SelectChoice("export", _l("Export")),
+    SelectChoice("search", _l("Search")),
     SelectChoice("create", _l("Create")),
     SelectChoice("update", _l("Change")),
     SelectChoice("delete", _l("Delete")),

@@ -17,6 +17,8 @@ RULE_LABELS: dict[str, LazyString] = {
     "login_failures": _l("Repeated refused sign-ins"),
     "dormant": _l("Dormant staff account used"),
     "removed": _l("Activity of a removed staff account"),
+    "permissions": _l("Change of permissions"),
+    "search_volume": _l("Unusually many searches of personal data"),
 }
 SEVERITY_LABELS: dict[str, LazyString] = {
     "low": _l("low"),
@@ -80,6 +82,19 @@ def describe(finding: Finding) -> str:
             "Actions under the account of %(actor)s after its removal: %(count)s.",
             actor=actor,
             count=finding.count,
+        )
+    if finding.rule == "permissions":
+        return _(
+            "Permission changes made by %(actor)s: %(count)s.", actor=actor, count=finding.count
+        )
+    if finding.rule == "search_volume":
+        return _(
+            "%(actor)s searched personal data %(count)s times in one day, %(phone)s of them "
+            "by phone number (threshold %(threshold)s).",
+            actor=actor,
+            count=finding.count,
+            phone=data.get("by_phone", "?"),
+            threshold=data.get("threshold", "?"),
         )
     return _("Log entries matched: %(count)s.", count=finding.count)
 

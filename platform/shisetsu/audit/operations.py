@@ -34,6 +34,9 @@ from shisetsu.extensions import db
 from shisetsu.tenancy.binding import tenant_session
 
 VIEW, EXPORT, CREATE, UPDATE, DELETE = "view", "export", "create", "update", "delete"
+# A search over personal data (the counter's group search): how it matched and how many
+# results, never the text typed.
+SEARCH = "search"
 LOGIN_SUCCESS, LOGIN_FAILURE = "login_success", "login_failure"
 PERMISSION_CHANGE, INCIDENT, ANALYSIS, REVIEW = (
     "permission_change",
@@ -75,9 +78,15 @@ def principal_label(kind: str, record: Any) -> str:
 def unknown_login_label(typed: str | None) -> str:
     """A login nobody has, as a short keyed digest: never the typed text, and not
     reversible by hashing guessed email addresses without the app's secret key."""
+    return "?" + typed_digest(typed)
+
+
+def typed_digest(typed: str | None) -> str:
+    """A short keyed digest of text someone typed: the same text gives the same digest (an
+    auditor can match a suspected search), but the log never holds the text itself."""
     value = (typed or "").strip().lower().encode()
     key = str(current_app.config.get("SECRET_KEY") or "").encode() if has_app_context() else b""
-    return "?" + hmac.new(key, value, hashlib.sha256).hexdigest()[:16]
+    return hmac.new(key, value, hashlib.sha256).hexdigest()[:16]
 
 
 def request_actor() -> Actor:
@@ -163,6 +172,16 @@ def record_view(
 ) -> None:
     """Log that the current user is shown personal data, and commit (for read-only views)."""
     record(session, VIEW, record_type, record_id, detail=detail, purpose=purpose)
+    session.commit()
+
+
+def record_search(
+    session: Session, record_type: str, query: str, matched_by: str, results: int
+) -> None:
+    """Log a search over personal data and commit: what it matched on (``name``, ``phone``),
+    the query's length and keyed digest, and how many records it listed."""
+    detail = f"{matched_by}, {len(query)} chars, {results} results, q {typed_digest(query)}"
+    record(session, SEARCH, record_type, None, detail=detail)
     session.commit()
 
 

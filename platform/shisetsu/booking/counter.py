@@ -36,13 +36,23 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _phone_digits(text: str) -> str | None:
+    digits = re.sub(r"[\s()+-]", "", text)
+    return digits if digits.isdigit() and len(digits) >= MIN_PHONE_DIGITS else None
+
+
+def matched_by(query: str) -> str:
+    """``phone`` when ``query`` is searched as a phone number, else ``name``."""
+    return "phone" if _phone_digits(unicodedata.normalize("NFKC", query or "").strip()) else "name"
+
+
 def find_groups(session: Session, query: str, today: dt.date) -> list[Group]:
     """Approved groups, still valid, whose name contains ``query`` or whose phone matches."""
     text = unicodedata.normalize("NFKC", query or "").strip()[:100]
     if not text:
         return []
-    digits = re.sub(r"[\s()+-]", "", text)
-    if digits.isdigit() and len(digits) >= MIN_PHONE_DIGITS:
+    digits = _phone_digits(text)
+    if digits:
         pattern = f"%{digits}%"
         match = sa.or_(*(_digits(col).like(pattern) for col in PHONE_COLUMNS))
     else:

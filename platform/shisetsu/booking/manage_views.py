@@ -16,11 +16,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shisetsu import audit
 from shisetsu.attempts import attempt
 from shisetsu.auth.access import ANY_STAFF, OPERATIONS, access, permits
 from shisetsu.booking import exports, printing
 from shisetsu.booking import operations as ops
-from shisetsu.booking.counter import find_groups
+from shisetsu.booking.counter import find_groups, matched_by
 from shisetsu.booking.forms import (
     ConfirmForm,
     CounterForm,
@@ -98,6 +99,8 @@ def counter() -> str:
     query = (request.args.get("q") or "").strip()[:100]
     today = local_today(current_runtime().config)
     groups = find_groups(db.session(), query, today) if query else []
+    if query:
+        audit.record_search(db.session(), "group", query, matched_by(query), len(groups))
     slot_ids = request.args.getlist("slot")
     return render_template(
         "booking/manage/counter.html", query=query, groups=groups, slot_ids=slot_ids
@@ -174,6 +177,7 @@ def detail(booking_id: int) -> str:
     """One booking for staff: payment, cancellation, permit."""
     booking = _booking_or_404(booking_id)
     quote = refund_quote(current_runtime(), booking, utcnow()) if booking.is_active else None
+    audit.record_view(db.session(), "booking", booking.id)  # the group and its purpose
     return render_template(
         "booking/manage/detail.html", booking=booking, quote=quote, form=ConfirmForm()
     )
@@ -247,6 +251,7 @@ def permit(booking_id: int) -> Response:
     if booking.status not in ACTIVE:
         abort(404)
     body = printing.permit_pdf(current_runtime().config, g.tenant, booking)
+    audit.record_view(db.session(), "booking", booking.id, detail="permit pdf")
     return pdf_response(body, f"permit-{booking.number}.pdf")
 
 
@@ -257,6 +262,7 @@ def daily() -> str:
     also get its encrypted export form (``daily_export_form``, from the exports package)."""
     day = _day_arg()
     daily = exports.daily_list(db.session(), current_runtime().config, day)
+    audit.record_view(db.session(), "daily_list", day.isoformat())
     return render_template(
         "booking/manage/daily.html",
         daily=daily,

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shisetsu import audit
 from shisetsu.attempts import attempt
 from shisetsu.auth.access import PUBLIC, RESIDENT, access
 from shisetsu.booking import display, ics, printing
@@ -158,6 +159,7 @@ def permit(booking_id: int) -> Response:
     if booking.status not in ACTIVE:
         abort(404)
     body = printing.permit_pdf(current_runtime().config, g.tenant, booking)
+    audit.record_view(db.session(), "booking", booking.id, detail="permit pdf")
     return pdf_response(body, f"permit-{booking.number}.pdf")
 
 

@@ -83,6 +83,7 @@ def index() -> str:
     page = review.list_groups(
         db.session(), status=status, query=query, page=_page_number(), per_page=PER_PAGE
     )
+    _record_list(page, query)
     return render_template(
         "groups/manage/index.html", tenant=g.tenant, page=page, status=status, query=query
     )
@@ -93,7 +94,18 @@ def index() -> str:
 def pending() -> str:
     """Applications waiting for the document check and a decision, oldest first."""
     page = review.list_groups(db.session(), status=PENDING, page=_page_number(), per_page=PER_PAGE)
+    _record_list(page, None)
     return render_template("groups/manage/pending.html", tenant=g.tenant, page=page)
+
+
+def _record_list(page: review.Page, query: str | None) -> None:
+    """A list of groups is a view of them (names, categories, status): on the record, with
+    the search's digest when the list was searched."""
+    shown = len(page.items)
+    if query:
+        audit.record_search(db.session(), "group", query, "name", shown)
+    else:
+        audit.record_view(db.session(), "groups", None, detail=f"list, {shown} rows")
 
 
 @bp.get("/<int:group_id>")
