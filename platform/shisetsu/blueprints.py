@@ -7,6 +7,7 @@ from shisetsu.audit.views import bp as audit_bp
 from shisetsu.booking.manage_views import bp as booking_manage_bp
 from shisetsu.booking.views import bp as booking_bp
 from shisetsu.errors import register_error_handlers
+from shisetsu.exports.print_views import bp as prints_bp
 from shisetsu.exports.views import bp as exports_bp
 from shisetsu.facilities.views import bp as facilities_bp
 from shisetsu.groups.manage_views import bp as groups_manage_bp
@@ -46,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lottery_manage_bp)
     app.register_blueprint(ward_lottery_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(prints_bp)
     app.register_blueprint(ward_exports_bp)
     app.register_blueprint(retention_account_bp)
     app.register_blueprint(retention_manage_bp)

@@ -8,10 +8,22 @@ Noto CJK from the system), turned into PDF by WeasyPrint.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from flask import Response
 
 from shisetsu import dates
+
+
+@dataclass(frozen=True)
+class PrintMark:
+    """What a printed page of personal data carries at its foot: who printed it, when, its
+    ledger number, and what to do with the paper afterwards (``disposal``, already in words)."""
+
+    printed_by: str
+    printed_at: str
+    ledger_id: int
+    disposal: str
 
 
 def wareki(day: dt.date, *, weekday: bool = False) -> str:

@@ -1,7 +1,8 @@
 """Views of personal data that used to leave no trace: the counter's group search (how it
-matched and how many results, never the digits typed), group lists, booking pages, permits,
-the daily list, and API sign-ins and their failures (both databases). The analysis rules
-that read them: permission changes and unusual search volume."""
+matched and how many results, never the digits typed), group lists, booking pages, the
+resident's permit, the daily list and API sign-ins and their failures (both databases);
+staff prints are in tests/exports/test_prints.py. The analysis rules that read them:
+permission changes and unusual search volume."""
 
 from __future__ import annotations
 
@@ -89,12 +90,10 @@ def test_booking_pages_permits_and_the_daily_list_are_on_the_record(any_app: Fla
     clerk = signed_in_staff(staff, any_app, TENANT, "counter")
     before = last_id(any_app, TENANT)
     assert staff.get(f"/{TENANT}/manage/bookings/{booking_id}").status_code == 200
-    assert staff.get(f"/{TENANT}/manage/bookings/{booking_id}/permit.pdf").status_code == 200
     assert staff.get(f"/{TENANT}/manage/bookings/daily?date=2026-12-01").status_code == 200
     rows = entries_after(any_app, TENANT, before)
     assert [(r.action, r.record_type, r.record_id, r.detail) for r in rows] == [
         ("view", "booking", str(booking_id), None),
-        ("view", "booking", str(booking_id), "permit pdf"),
         ("view", "daily_list", "2026-12-01", None),
     ]
     assert {r.actor_id for r in rows} == {clerk.id}

@@ -30,7 +30,11 @@ NOT_ROUTES_OF_THE_APP = {"static", "api-docs.openapi_json"}
 NOT_PAGES = {
     "booking.booking_ics": (200, "text/calendar", "a booking as an iCalendar file"),
     "booking.permit": (200, "application/pdf", "the permit as a PDF"),
-    "booking_manage.permit": (200, "application/pdf", "the permit as a PDF"),
+    "booking_manage.permit": (
+        302,
+        "text/html",
+        "the permit is printed with the booking page's button",
+    ),
     "retention_manage.certificate_pdf_view": (200, "application/pdf", "a certificate as a PDF"),
     "ward_privacy.certificate_pdf_view": (200, "application/pdf", "a certificate as a PDF"),
     "booking_manage.daily_csv": (302, "text/html", "a download from the daily list's form"),

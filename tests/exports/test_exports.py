@@ -151,7 +151,7 @@ def test_daily_pdf(processed: tuple[Flask, int, int]) -> None:
 def test_staff_permit_pdf(processed: tuple[Flask, int, int]) -> None:
     app, paid, cancelled = processed
     client = staff_client(app)
-    response = client.get(f"/regasu/manage/bookings/{paid}/permit.pdf")
+    response = client.post(f"/regasu/manage/print/permits/{paid}")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert set("使用承認書納付済領収番号") <= pdf_text_chars(response.data)
-    assert client.get(f"/regasu/manage/bookings/{cancelled}/permit.pdf").status_code == 404
+    assert client.post(f"/regasu/manage/print/permits/{cancelled}").status_code == 404

@@ -81,6 +81,7 @@ ACTION_CHOICES = [
     SelectChoice("view", _l("View")),
     SelectChoice("export", _l("Export")),
     SelectChoice("search", _l("Search")),
+    SelectChoice("print", _l("Print")),
     SelectChoice("create", _l("Create")),
     SelectChoice("update", _l("Change")),
     SelectChoice("delete", _l("Delete")),

@@ -37,6 +37,8 @@ VIEW, EXPORT, CREATE, UPDATE, DELETE = "view", "export", "create", "update", "de
 # A search over personal data (the counter's group search): how it matched and how many
 # results, never the text typed.
 SEARCH = "search"
+# Paper: a page or PDF with personal data printed through the print action.
+PRINT = "print"
 LOGIN_SUCCESS, LOGIN_FAILURE = "login_success", "login_failure"
 PERMISSION_CHANGE, INCIDENT, ANALYSIS, REVIEW = (
     "permission_change",
@@ -45,7 +47,7 @@ PERMISSION_CHANGE, INCIDENT, ANALYSIS, REVIEW = (
     "review",
 )
 # Actions that touch personal data (what the analysis counts as "viewing").
-PERSONAL_DATA_ACTIONS = (VIEW, EXPORT)
+PERSONAL_DATA_ACTIONS = (VIEW, EXPORT, PRINT)
 SYSTEM, ANONYMOUS = "system", "anonymous"
 # The record type a principal's own row has in the log.
 RECORD_TYPE_OF_KIND = {"resident": "account", "staff": "staff", "auditor": "auditor"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,7 +19,7 @@ from flask_login import current_user
 from shisetsu import audit
 from shisetsu.attempts import attempt
 from shisetsu.auth.access import ANY_STAFF, OPERATIONS, access, permits
-from shisetsu.booking import exports, printing
+from shisetsu.booking import exports
 from shisetsu.booking import operations as ops
 from shisetsu.booking.counter import find_groups, matched_by
 from shisetsu.booking.forms import (
@@ -41,7 +41,6 @@ from shisetsu.facilities.operations import list_facilities
 from shisetsu.groups.models import Group
 from shisetsu.groups.operations import can_book
 from shisetsu.i18n import current_locale
-from shisetsu.printing import pdf_response
 from shisetsu.refusals import Refusal
 from shisetsu.tenancy.runtime import current_runtime
 
@@ -245,14 +244,12 @@ def cancel(booking_id: int) -> ResponseReturnValue:
 
 @bp.get("/<int:booking_id>/permit.pdf")
 @access(*ANY_STAFF)
-def permit(booking_id: int) -> Response:
-    """The permit (使用承認書) to print and hand over."""
+def permit(booking_id: int) -> ResponseReturnValue:
+    """Former direct permit download: permits are printed with the booking page's button,
+    which records the print; sends the reader there."""
     booking = _booking_or_404(booking_id)
-    if booking.status not in ACTIVE:
-        abort(404)
-    body = printing.permit_pdf(current_runtime().config, g.tenant, booking)
-    audit.record_view(db.session(), "booking", booking.id, detail="permit pdf")
-    return pdf_response(body, f"permit-{booking.number}.pdf")
+    flash(_("Print the permit with the button below: prints are recorded."))
+    return redirect(url_for(".detail", booking_id=booking.id))
 
 
 @bp.get("/daily")
@@ -293,5 +290,5 @@ def _to_daily_export(day: dt.date) -> ResponseReturnValue:
     if permits(frozenset(OPERATIONS), current_user.kind, current_user.role):  # may export
         flash(_("The daily list names groups: its files are encrypted exports, made below."))
     else:
-        flash(_("The daily list names groups: only handlers export it. Print this page instead."))
+        flash(_("The daily list names groups: only handlers export it. Print it with its button."))
     return redirect(url_for(".daily", date=day.isoformat(), _anchor="export"))

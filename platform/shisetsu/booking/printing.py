@@ -15,13 +15,15 @@ from shisetsu.booking.display import describe_slots, local_date, payment_deadlin
 from shisetsu.booking.exports import DailyList
 from shisetsu.booking.models import Booking
 from shisetsu.dates import format_day, format_deadline, format_wareki
-from shisetsu.printing import render_pdf
+from shisetsu.printing import PrintMark, render_pdf
 from shisetsu.tenancy.config import TenantConfig
 from shisetsu.tenancy.models import Tenant
 
 
-def permit_pdf(config: TenantConfig, tenant: Tenant, booking: Booking) -> bytes:
-    """The 使用承認書 of ``booking`` (Japanese)."""
+def permit_pdf(
+    config: TenantConfig, tenant: Tenant, booking: Booking, mark: PrintMark | None = None
+) -> bytes:
+    """The 使用承認書 of ``booking`` (Japanese); staff prints carry ``mark`` at the foot."""
     with force_locale("ja"):
         html = render_template(
             "booking/print/permit.html",
@@ -43,12 +45,20 @@ def permit_pdf(config: TenantConfig, tenant: Tenant, booking: Booking) -> bytes:
                 else None
             ),
             yen=lambda amount: yen(amount, "ja"),
+            mark=mark,
         )
     return render_pdf(html)
 
 
-def daily_pdf(config: TenantConfig, tenant: Tenant, daily: DailyList, lang: str) -> bytes:
-    """The daily processing list (日別処理状況リスト) in the reader's language."""
+def daily_pdf(
+    config: TenantConfig,
+    tenant: Tenant,
+    daily: DailyList,
+    lang: str,
+    mark: PrintMark | None = None,
+) -> bytes:
+    """The daily processing list (日別処理状況リスト) in the reader's language; a print
+    carries ``mark`` at the foot of every page."""
     html = render_template(
         "booking/print/daily.html",
         config=config,
@@ -59,5 +69,6 @@ def daily_pdf(config: TenantConfig, tenant: Tenant, daily: DailyList, lang: str)
         describe=lambda b: describe_slots(config, b, lang),
         room=lambda b: room_name(b, lang),
         yen=lambda amount: yen(amount, lang),
+        mark=mark,
     )
     return render_pdf(html)

@@ -105,3 +105,13 @@ def daily_export_form(day: dt.date) -> DailyExportForm | None:
     if not permits(frozenset(OPERATIONS), current_user.kind, current_user.role):
         return None
     return DailyExportForm(prefix="daily", formdata=None, day=day)
+
+
+class PrintForm(FlaskForm):
+    """The print button of a page with personal data (a POST: printing is recorded)."""
+
+
+class DailyPrintForm(FlaskForm):
+    """The daily list's print button: which day."""
+
+    day = required_date(_l("Date"))

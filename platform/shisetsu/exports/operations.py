@@ -29,6 +29,19 @@ FORMATS = {
     "csv-cp932": (_l("CSV (Shift_JIS, for older Excel)"), "csv"),
     "pdf": (_l("PDF"), "pdf"),
 }
+PRINTED = "print pdf"  # the ledger's format of a print (see shisetsu.exports.prints)
+
+
+def format_words(stored: str) -> str:
+    """A ledger row's format in words: ``csv-utf-8 zip-aes256`` → "CSV (UTF-8), encrypted
+    ZIP"; a print → "Printed (PDF)"; anything unknown as stored."""
+    if stored == PRINTED:
+        return str(_l("Printed (PDF)"))
+    name, _sep, packing = stored.partition(" ")
+    label = FORMATS.get(name, (name, ""))[0]
+    return f"{label}, {_l('encrypted ZIP')}" if packing == "zip-aes256" else str(label)
+
+
 # No 0/O, 1/l/I: read aloud or typed from the screen without confusion.
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 PASSWORD_LENGTH = 16

@@ -39,6 +39,7 @@ bp = Blueprint("exports", __name__, url_prefix="/<tenant>/manage/exports")
 # The daily processing list (a booking page) shows its export form through this global, so
 # booking needs nothing of the exports package that builds on it.
 bp.add_app_template_global(daily_export_form)
+bp.add_app_template_filter(ops.format_words, "ledger_format")
 
 
 @bp.context_processor
