@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from shisetsu import audit
@@ -18,6 +19,7 @@ from shisetsu.audit.operations import SYSTEM_ACTOR
 from shisetsu.auth.personnel import PersonnelError, new_person, normalise_login, reset_sign_in
 from shisetsu.db import utcnow
 from shisetsu.people.models import STAFF_ROLES, ApiToken, Staff
+from shisetsu.staff.ward_notice import concerns_the_ward, role_words, tell_ward
 
 RESPONSIBLE = "responsible"
 
@@ -72,9 +74,16 @@ def create_staff(
     )
     session.add(staff)
     session.flush()
-    audit.record(
+    entry = audit.record(
         session, audit.PERMISSION_CHANGE, "staff", staff.id, detail=f"added as {role}", actor=by
     )
+    if concerns_the_ward(role):
+        tell_ward(
+            session,
+            staff,
+            lambda: gettext("appointed as %(role)s", role=role_words(role)),
+            entry.id,
+        )
     return staff, initial
 
 
@@ -90,7 +99,7 @@ def change_role(
         return False
     if target.role == RESPONSIBLE:
         _keep_a_responsible(session, leaving=target)
-    audit.record(
+    entry = audit.record(
         session,
         audit.PERMISSION_CHANGE,
         "staff",
@@ -98,7 +107,17 @@ def change_role(
         detail=f"role {target.role} → {role}",
         actor=by,
     )
+    old = target.role
     target.role = role
+    if concerns_the_ward(old, role):
+        tell_ward(
+            session,
+            target,
+            lambda: gettext(
+                "role changed from %(old)s to %(new)s", old=role_words(old), new=role_words(role)
+            ),
+            entry.id,
+        )
     return True
 
 
@@ -115,7 +134,17 @@ def remove_staff(
     target.removed_by_id = actor.id
     target.session_version += 1
     _revoke_api_tokens(session, target, now)
-    audit.record(session, audit.PERMISSION_CHANGE, "staff", target.id, detail="removed", actor=by)
+    entry = audit.record(
+        session, audit.PERMISSION_CHANGE, "staff", target.id, detail="removed", actor=by
+    )
+    if concerns_the_ward(target.role):
+        role = target.role
+        tell_ward(
+            session,
+            target,
+            lambda: gettext("removed (was %(role)s)", role=role_words(role)),
+            entry.id,
+        )
 
 
 def reset_staff_sign_in(

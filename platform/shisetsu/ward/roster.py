@@ -12,12 +12,28 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from shisetsu.audit.models import AccessLog
+from shisetsu.audit.operations import PERMISSION_CHANGE
 from shisetsu.people.models import STAFF_ROLES, Staff
 
 ACTIVE, LOCKED, REMOVED = "active", "locked", "removed"
 STATUSES = (ACTIVE, LOCKED, REMOVED)
 """``locked``: too many failed sign-ins, until ``locked_until`` passes (a suspension)."""
 PER_PAGE = 50
+HISTORY = 30
+
+
+@dataclass(frozen=True)
+class RosterEvent:
+    """One change of the roster: when, by whom (login and role), to whom, what."""
+
+    at: dt.datetime
+    by: str | None
+    by_role: str | None
+    staff_name: str
+    staff_login: str
+    change: str
+    """As logged: ``added as handler``, ``role handler → counter``, ``removed`` …"""
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,8 @@ class RosterPage:
     total: int
     counts: dict[tuple[str, str], int]
     """(role, status) → staff members."""
+    history: list[RosterEvent]
+    """The newest changes of the roster, newest first."""
 
     def count(self, role: str | None = None, status: str | None = None) -> int:
         """Staff members with ``role`` and ``status`` (either may be None: any)."""
@@ -116,4 +134,27 @@ def roster(
         .limit(per_page)
     )
     rows = [_row(staff, now) for staff in session.execute(stmt)]
-    return RosterPage(rows, page, pages, total, dict(counts))
+    return RosterPage(rows, page, pages, total, dict(counts), history(session))
+
+
+def history(session: Session, limit: int = HISTORY) -> list[RosterEvent]:
+    """The roster's changes from the access log (every appointment, role change, removal
+    and sign-in reset is logged there), newest first."""
+    stmt = (
+        sa.select(AccessLog, Staff)
+        .join(Staff, AccessLog.record_id == sa.cast(Staff.id, sa.String))
+        .where(AccessLog.action == PERMISSION_CHANGE, AccessLog.record_type == "staff")
+        .order_by(AccessLog.id.desc())
+        .limit(limit)
+    )
+    return [
+        RosterEvent(
+            entry.at,
+            entry.actor_label,
+            entry.role,
+            staff.display_name,
+            staff.login,
+            entry.detail or "",
+        )
+        for entry, staff in session.execute(stmt)
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from shisetsu.audit.operations import request_actor
@@ -18,7 +19,7 @@ from shisetsu.tenancy.models import Tenant
 from shisetsu.ward import operations as ops
 from shisetsu.ward import reads
 from shisetsu.ward.console import audited_tenants
-from shisetsu.ward.roster import STATUSES
+from shisetsu.ward.roster import STATUSES, RosterEvent, RosterPage
 from shisetsu.ward.usage import LEVELS
 from shisetsu.ward.web import app_object
 
@@ -48,6 +49,23 @@ STATUS_LABELS = {
     "locked": _l("Locked (failed sign-ins)"),
     "removed": _l("Removed"),
 }
+
+
+def change_words(detail: str) -> str:
+    """A logged roster change in words: ``role handler → counter`` → "Handler → Counter
+    staff", ``added as handler`` → "Appointed as Handler"; anything else as logged."""
+
+    def role(code: str) -> str:
+        return str(ROLE_LABELS.get(code.strip(), code))
+
+    if detail.startswith("added as "):
+        return _("Appointed as %(role)s", role=role(detail.removeprefix("added as ")))
+    if detail.startswith("role ") and " → " in detail:
+        old, new = detail.removeprefix("role ").split(" → ", 1)
+        return _("Role changed: %(old)s → %(new)s", old=role(old), new=role(new))
+    words = {"removed": _("Removed"), "sign-in reset": _("Sign-in reset")}
+    return str(words.get(detail, detail))
+
 
 FLOW = SignInFlow(
     kind=AUDITOR,
@@ -136,4 +154,14 @@ def staff_roster() -> str:
         role_labels=ROLE_LABELS,
         status_labels=STATUS_LABELS,
         statuses=STATUSES,
+        change_words=change_words,
+        changes=latest_changes(sections),
     )
+
+
+def latest_changes(
+    sections: list[tuple[Tenant, RosterPage]], count: int = 10
+) -> list[tuple[Tenant, RosterEvent]]:
+    """The newest roster changes over every operator read, newest first."""
+    events = [(tenant, event) for tenant, roster in sections for event in roster.history]
+    return sorted(events, key=lambda pair: pair[1].at, reverse=True)[:count]
