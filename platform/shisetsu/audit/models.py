@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shisetsu.db import Base, PlatformBase, UtcDateTime, utcnow
+from shisetsu.observability.personal import PERSONAL
 
 SEVERITIES = ("low", "medium", "high")
 
@@ -44,7 +45,7 @@ class LogColumns:
     record_id: Mapped[str | None] = mapped_column(sa.String(64))
     detail: Mapped[str | None] = mapped_column(sa.String(200))
     purpose: Mapped[str | None] = mapped_column(sa.String(200))
-    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    ip: Mapped[str | None] = mapped_column(sa.String(45), info=PERSONAL)
     user_agent: Mapped[str | None] = mapped_column(sa.String(200))
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
