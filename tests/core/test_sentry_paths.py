@@ -39,15 +39,19 @@ PERSONAL_VALUES = (
 DSN = "https://public@example.invalid/1"
 
 
-@pytest.fixture
-def captured(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[Flask, CapturingTransport]]:
-    """An app reporting to Sentry through an in-memory transport; the client closed after."""
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def captured(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Flask, CapturingTransport]]:
+    """An app on each database reporting to Sentry through an in-memory transport."""
     transport = CapturingTransport()
-    app = make_app(
-        sqlite_template_copy(sqlite_template, tmp_path),
-        SENTRY_DSN=DSN,
-        SENTRY_TRANSPORT=transport,
-    )
+    sentry = {"SENTRY_DSN": DSN, "SENTRY_TRANSPORT": transport}
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        app = make_app(sqlite_template_copy(template, tmp_path), **sentry)
+    else:
+        database = request.getfixturevalue("pg_database")
+        app = make_app(tmp_path / "instance", **database.overrides(), **sentry)
     yield app, transport
     _dispose(app)
     sentry_sdk.get_client().close()

@@ -47,12 +47,18 @@ def restore(app: Flask, slug: str, source: Path, *, actor: audit.Actor) -> Resto
     before = anchors.anchor_of(slug, anchors.ACCESS_LOG)
     header = restore_tenant(app, slug, source)
     identity, taken_at = str(header["sha256"]), header.get("taken_at")
+    replaced = (
+        f"backup sha256 {identity[:16]} taken {taken_at or 'unknown'}; log was at "
+        f"{before[0] if before else 0}"
+    )
+    # On the platform's record first: should anything below fail, the restore still shows
+    # (and the anchors, not moved back, make both verifiers report the rewind).
+    with app.app_context():
+        audit.record(db.session(), audit.RESTORE, "tenant", slug, detail=replaced, actor=actor)
+        db.session.commit()
     with tenant_session(app, slug) as session:
         reapplied = _reapply(session, slug)
-        detail = (
-            f"backup sha256 {identity[:16]} taken {taken_at or 'unknown'}; log was at "
-            f"{before[0] if before else 0}; {len(reapplied)} certificate(s) re-applied"
-        )
+        detail = f"{replaced}; {len(reapplied)} certificate(s) re-applied"
         entry = audit.record(
             session, audit.RESTORE, "backup", identity[:16], detail=detail, actor=actor
         )
@@ -73,16 +79,6 @@ def restore(app: Flask, slug: str, source: Path, *, actor: audit.Actor) -> Resto
             lambda conn: anchors.reset(conn, slug, anchors.CERTIFICATES, *cert_head),
         )
         session.commit()
-    with app.app_context():
-        audit.record(
-            db.session(),
-            audit.RESTORE,
-            "tenant",
-            slug,
-            detail=f"{detail}; tenant log now at {log_head[0]}",
-            actor=actor,
-        )
-        db.session.commit()
     return Restored(identity, taken_at, before[0] if before else None, log_head[0], reapplied)
 
 
