@@ -14,7 +14,7 @@ from shisetsu.jobs.cli import cron_command, worker_command
 from shisetsu.lottery.cli import lottery_cli
 from shisetsu.notify.cli import mail_cli
 from shisetsu.provisioning.cli import tenants_cli
-from shisetsu.retention.cli import retention_cli
+from shisetsu.retention.cli import restore_command, retention_cli
 from shisetsu.staff.cli import staff_cli
 from shisetsu.ward.cli import ward_cli
 
@@ -46,5 +46,6 @@ def register_cli(app: Flask) -> None:
         lottery_cli,
         retention_cli,
         *backup_commands,
+        restore_command,
     ):
         app.cli.add_command(group)

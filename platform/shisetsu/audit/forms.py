@@ -91,6 +91,7 @@ ACTION_CHOICES = [
     SelectChoice("incident_report", _l("Incident report")),
     SelectChoice("analysis", _l("Log analysis")),
     SelectChoice("review", _l("Ward review")),
+    SelectChoice("restore", _l("Restore from a backup")),
 ]
 
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shisetsu.db import Base, PlatformBase, UtcDateTime, utcnow
+from shisetsu.observability.personal import PERSONAL
 
 SEVERITIES = ("low", "medium", "high")
 
@@ -44,7 +45,7 @@ class LogColumns:
     record_id: Mapped[str | None] = mapped_column(sa.String(64))
     detail: Mapped[str | None] = mapped_column(sa.String(200))
     purpose: Mapped[str | None] = mapped_column(sa.String(200))
-    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    ip: Mapped[str | None] = mapped_column(sa.String(45), info=PERSONAL)
     user_agent: Mapped[str | None] = mapped_column(sa.String(200))
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
@@ -141,3 +142,20 @@ class FindingReview(PlatformBase):
     auditor_label: Mapped[str] = mapped_column(sa.String(100))
     comment: Mapped[str] = mapped_column(sa.Text)
     reviewed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ChainAnchor(PlatformBase):
+    """The newest link of a tenant's chain as the platform last saw it (outside the tenant).
+
+    Written after each tenant commit that extends the chain, and only forward, so a tenant
+    restored from an older copy is behind its anchor: both verifiers report that rewind.
+    A recorded restore moves the anchor to the restored head (see ``shisetsu.backup``).
+    """
+
+    __tablename__ = "chain_anchors"
+
+    tenant_slug: Mapped[str] = mapped_column(sa.String(31), primary_key=True)
+    chain: Mapped[str] = mapped_column(sa.String(20), primary_key=True)  # access_log, certificates
+    last_id: Mapped[int] = mapped_column(sa.BigInteger)
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

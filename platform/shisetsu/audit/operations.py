@@ -27,7 +27,7 @@ from flask import Flask, current_app, has_app_context, has_request_context, requ
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from shisetsu.audit import chain
+from shisetsu.audit import anchors, chain
 from shisetsu.audit.models import AccessLog, AccessLogHead, PlatformAccessLog, PlatformAccessLogHead
 from shisetsu.db import TENANT_KEY, utcnow
 from shisetsu.extensions import db
@@ -39,6 +39,8 @@ VIEW, EXPORT, CREATE, UPDATE, DELETE = "view", "export", "create", "update", "de
 SEARCH = "search"
 # Paper: a page or PDF with personal data printed through the print action.
 PRINT = "print"
+# A tenant replaced by a backup: logged in the platform log and in the restored tenant's.
+RESTORE = "restore"
 LOGIN_SUCCESS, LOGIN_FAILURE = "login_success", "login_failure"
 PERMISSION_CHANGE, INCIDENT, ANALYSIS, REVIEW = (
     "permission_change",
@@ -161,6 +163,7 @@ def record(
     entry: AccessLog | PlatformAccessLog = chain.append(
         session, log_model, head_model, scope, fields
     )
+    anchors.note(session, anchors.ACCESS_LOG, entry.id, entry.hash)
     return entry
 
 
@@ -309,4 +312,15 @@ def search(session: Session, query: LogQuery) -> list[Any]:
 def verify_log(session: Session) -> chain.Verdict:
     """Walk the whole log of ``session``'s tenant (or the platform's)."""
     log_model, head_model, scope = log_models(session)
-    return chain.verify(session, log_model, head_model, scope)
+    verdict = chain.verify(session, log_model, head_model, scope)
+    if not verdict.ok or scope == PLATFORM_SCOPE:
+        return verdict
+    rewound = anchors.check(
+        scope,
+        anchors.ACCESS_LOG,
+        verdict.last_id,
+        lambda entry_id: session.scalar(sa.select(log_model.hash).where(log_model.id == entry_id)),
+    )
+    if rewound is None:
+        return verdict
+    return chain.Verdict(scope, verdict.checked, verdict.last_id, rewound[0], rewound[1])

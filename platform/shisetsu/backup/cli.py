@@ -1,4 +1,5 @@
-"""``shisetsu backup --tenant SLUG FILE`` and ``shisetsu restore --tenant SLUG FILE``."""
+"""``shisetsu backup --tenant SLUG FILE`` (``shisetsu restore`` lives in ``retention``: it
+re-applies the deletion certificates issued after the backup)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from shisetsu.backup.operations import BackupError, backup_tenant, restore_tenant
+from shisetsu.backup.operations import BackupError, backup_tenant
 
 
 @click.command("backup")
@@ -25,28 +26,4 @@ def backup_command(slug: str, file: Path) -> None:
     click.echo(f"backed up tenant {slug} ({header['kind']}, {header['revision']}) to {file}")
 
 
-@click.command("restore")
-@click.option("--tenant", "slug", required=True, help="Tenant slug.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@with_appcontext
-def restore_command(slug: str, file: Path, yes: bool) -> None:
-    """Replace one tenant's data with the backup in FILE (other tenants are untouched)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if not yes:
-        try:
-            confirmed = click.confirm(
-                f"Replace ALL data of tenant {slug} with {file}?", default=False, err=True
-            )
-        except click.Abort:
-            confirmed = False
-        if not confirmed:
-            raise click.ClickException("restore cancelled (pass --yes to skip the question)")
-    try:
-        restore_tenant(app, slug, file)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"restored tenant {slug} from {file}")
-
-
-backup_commands = (backup_command, restore_command)
+backup_commands = (backup_command,)

@@ -11,20 +11,25 @@ anything is changed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import sqlite3
 import subprocess
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from shisetsu import hashchain
+from shisetsu.backup.models import BackupRecord
+from shisetsu.db import utcnow
 from shisetsu.provisioning import migrate
 from shisetsu.provisioning import operations as provisioning
 from shisetsu.tenancy.binding import clear_registry_cache
@@ -122,8 +127,22 @@ def backup_tenant(app: Flask, slug: str, target: Path) -> dict[str, Any]:
         header, payload = _dump_postgres(app, tenant)
     else:
         header, payload = _dump_sqlite(app, tenant)
-    header.update(format=FORMAT, tenant=slug)
-    _write_atomically(target, seal(fernet, header, payload))
+    taken = utcnow()
+    header.update(format=FORMAT, tenant=slug, taken_at=hashchain.plain(taken))
+    sealed = seal(fernet, header, payload)
+    _write_atomically(target, sealed)
+    header["sha256"] = hashlib.sha256(sealed).hexdigest()
+    with provisioning.admin_connection(app) as conn:
+        conn.execute(
+            sa.insert(BackupRecord).values(
+                tenant_slug=slug,
+                taken_at=taken,
+                path=str(target.resolve()),
+                sha256=header["sha256"],
+                kind=header["kind"],
+                revision=header.get("revision"),
+            )
+        )
     return header
 
 
@@ -136,6 +155,7 @@ def restore_tenant(app: Flask, slug: str, source: Path) -> dict[str, Any]:
     except OSError as exc:
         raise BackupError(f"cannot read {source}: {exc.strerror}") from exc
     header, payload = unseal(fernet, data)
+    header["sha256"] = hashlib.sha256(data).hexdigest()  # the backup's identity
     kind = "postgresql" if is_postgres(app) else "sqlite"
     if header.get("kind") != kind:
         raise BackupError(f"backup is a {header.get('kind')} backup; this database is {kind}")
@@ -153,6 +173,25 @@ def restore_tenant(app: Flask, slug: str, source: Path) -> dict[str, Any]:
         _restore_sqlite(app, tenant, payload)
     clear_registry_cache(app)
     return header
+
+
+def expire_backups(app: Flask, slug: str, days: int, now: datetime) -> list[str]:
+    """Delete ``slug``'s backup files taken more than ``days`` ago; returns their digests.
+
+    The ledger row stays, marked expired: what existed, and when it stopped existing.
+    """
+    table = cast("sa.Table", BackupRecord.__table__)
+    due = (
+        (table.c.tenant_slug == slug)
+        & table.c.expired_at.is_(None)
+        & (table.c.taken_at < now - timedelta(days=days))
+    )
+    with provisioning.admin_connection(app) as conn:
+        rows = conn.execute(sa.select(table.c.id, table.c.path, table.c.sha256).where(due)).all()
+        for row in rows:
+            Path(row.path).unlink(missing_ok=True)
+            conn.execute(table.update().where(table.c.id == row.id).values(expired_at=now))
+    return [row.sha256 for row in rows]
 
 
 # --- SQLite -----------------------------------------------------------------------------

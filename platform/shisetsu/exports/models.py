@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shisetsu.db import Base, UtcDateTime, utcnow
+from shisetsu.observability.personal import PERSONAL
 
 
 class ExportLedger(Base):
@@ -22,7 +23,7 @@ class ExportLedger(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     handler_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
-    handler_login: Mapped[str] = mapped_column(sa.String(64))
+    handler_login: Mapped[str] = mapped_column(sa.String(64), info=PERSONAL)
     content: Mapped[str] = mapped_column(sa.String(40))
     record_count: Mapped[int]
     format: Mapped[str] = mapped_column(sa.String(40))

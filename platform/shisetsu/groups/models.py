@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shisetsu.db import Base, UtcDateTime, utcnow
+from shisetsu.observability.personal import PERSONAL
 from shisetsu.people.models import Account, Staff
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -38,22 +39,22 @@ class Group(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(sa.String(200), info=PERSONAL)
     category: Mapped[str] = mapped_column(sa.String(40))
     status: Mapped[str] = mapped_column(sa.String(20), default=PENDING, index=True)
     # The applicant: the representative's account, and the group's account for booking.
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     renews_group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("groups.id"), index=True)
 
-    representative_name: Mapped[str] = mapped_column(sa.String(100))
-    representative_address: Mapped[str] = mapped_column(sa.String(300))
-    representative_phone_home: Mapped[str | None] = mapped_column(sa.String(30))
-    representative_phone_mobile: Mapped[str | None] = mapped_column(sa.String(30))
-    contact_name: Mapped[str] = mapped_column(sa.String(100))
-    contact_address: Mapped[str] = mapped_column(sa.String(300))
-    contact_phone_home: Mapped[str | None] = mapped_column(sa.String(30))
-    contact_phone_mobile: Mapped[str | None] = mapped_column(sa.String(30))
-    contact_email: Mapped[str] = mapped_column(sa.String(254))
+    representative_name: Mapped[str] = mapped_column(sa.String(100), info=PERSONAL)
+    representative_address: Mapped[str] = mapped_column(sa.String(300), info=PERSONAL)
+    representative_phone_home: Mapped[str | None] = mapped_column(sa.String(30), info=PERSONAL)
+    representative_phone_mobile: Mapped[str | None] = mapped_column(sa.String(30), info=PERSONAL)
+    contact_name: Mapped[str] = mapped_column(sa.String(100), info=PERSONAL)
+    contact_address: Mapped[str] = mapped_column(sa.String(300), info=PERSONAL)
+    contact_phone_home: Mapped[str | None] = mapped_column(sa.String(30), info=PERSONAL)
+    contact_phone_mobile: Mapped[str | None] = mapped_column(sa.String(30), info=PERSONAL)
+    contact_email: Mapped[str] = mapped_column(sa.String(254), info=PERSONAL)
 
     # Declared by the applicant; checked against the roster and ID at the counter.
     member_count: Mapped[int]

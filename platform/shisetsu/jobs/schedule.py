@@ -56,6 +56,12 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "period (bookings kept anonymised) and issue a deletion certificate",
     ),
     PeriodicJob(
+        "15 3 * * *",
+        "shisetsu.backup.jobs.expire_job",
+        "Backups: delete the tenant's backup files older than its backup_days (the ledger "
+        "keeps their row, marked expired)",
+    ),
+    PeriodicJob(
         "*/10 * * * *",
         "shisetsu.retention.jobs.request_job",
         "Retention: carry out residents' own deletion requests once the confirmation mail "

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shisetsu.db import Base, UtcDateTime, utcnow
+from shisetsu.observability.personal import PERSONAL
 
 
 class OutboxMessage(Base):
@@ -24,7 +25,7 @@ class OutboxMessage(Base):
     # Unique per tenant; also the Message-ID's local part, so a retried handoff is recognisable.
     idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(50))
-    to_address: Mapped[str] = mapped_column(sa.String(254))
+    to_address: Mapped[str] = mapped_column(sa.String(254), info=PERSONAL)
     # "ja", "en", or NULL when unknown (the body then carries both languages).
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     subject: Mapped[str] = mapped_column(sa.String(300))

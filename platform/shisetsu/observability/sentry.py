@@ -11,6 +11,8 @@ from urllib.parse import parse_qsl, unquote_plus, urlencode
 import sentry_sdk
 from sentry_sdk.integrations.flask import FlaskIntegration
 
+from shisetsu.observability import personal
+
 if TYPE_CHECKING:
     import flask
     from sentry_sdk.types import Event, Hint
@@ -191,6 +193,8 @@ def _scrub(value: Any, *, structural: bool, depth: int = 0) -> Any:
         result: dict[Any, Any] = {}
         for key, item in value.items():
             name = str(key)
+            if structural and name == "vars":
+                continue  # a frame's local variables: request code holds personal data there
             if (not structural or name not in _STRUCTURAL_KEYS) and _is_sensitive_key(name):
                 result[key] = FILTERED
             elif name == "query_string":
@@ -310,11 +314,26 @@ def _minimal_event(event: Any) -> dict[str, Any]:
     return minimal
 
 
+def _blank_seen(value: Any, seen: list[str]) -> Any:
+    """Blank every personal value loaded in this context out of every string in ``value``."""
+    if isinstance(value, str):
+        return personal.blank_out(value, seen, FILTERED)
+    if isinstance(value, dict):
+        return {k: _blank_seen(v, seen) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_blank_seen(v, seen) for v in value]
+    return value
+
+
 def scrub_event(event: Event, hint: Hint | None) -> Event:
     """Sentry ``before_send`` hook: return a copy of ``event`` without personal data."""
     del hint  # unused; the signature is fixed by Sentry
     try:
-        return cast("Event", _scrub_event(cast("Mapping[str, Any]", event)))
+        scrubbed = _scrub_event(cast("Mapping[str, Any]", event))
+        seen = personal.seen_values()
+        if seen:
+            scrubbed = _blank_seen(scrubbed, seen)
+        return cast("Event", scrubbed)
     except Exception:
         return cast("Event", _minimal_event(event))
 
@@ -346,9 +365,16 @@ def init_sentry(app: flask.Flask) -> bool:
         "traces_sample_rate": app.config.get("SENTRY_TRACES_SAMPLE_RATE", 0.0),
         # Request bodies are dropped by scrub_event anyway; do not even collect them.
         "max_request_body_size": "never",
+        # Frames of request code hold names and addresses in their locals: never collect
+        # them (scrub_event drops any "vars" that still arrive).
+        "include_local_variables": False,
     }
     transport = app.config.get("SENTRY_TRANSPORT")
     if transport:
         options["transport"] = transport
     sentry_sdk.init(**options)
+    # Remember the personal column values each request loads, to blank them out of events.
+    personal.install()
+    app.before_request(personal.start)
+    app.teardown_request(personal.stop)
     return True

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shisetsu.db import Base, PlatformBase, utcnow
+from shisetsu.observability.personal import PERSONAL
 
 STAFF_ROLES = ("responsible", "handler", "counter")
 
@@ -47,8 +48,8 @@ class Account(LoginState, Base):
     __tablename__ = "accounts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    login: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    login: Mapped[str] = mapped_column(sa.String(254), unique=True, info=PERSONAL)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True, info=PERSONAL)
     email_verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     locale: Mapped[str] = mapped_column(sa.String(5), default="ja")
     status: Mapped[str] = mapped_column(sa.String(20), default="active")
@@ -60,9 +61,9 @@ class Staff(LoginState, TwoFactorState, Base):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    login: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(sa.String(100))
-    email: Mapped[str | None] = mapped_column(sa.String(254))
+    login: Mapped[str] = mapped_column(sa.String(64), unique=True, info=PERSONAL)
+    display_name: Mapped[str] = mapped_column(sa.String(100), info=PERSONAL)
+    email: Mapped[str | None] = mapped_column(sa.String(254), info=PERSONAL)
     role: Mapped[str] = mapped_column(sa.String(20))
     active: Mapped[bool] = mapped_column(default=True)
     removed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
@@ -103,7 +104,7 @@ class Auditor(LoginState, TwoFactorState, PlatformBase):
     __tablename__ = "auditors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    login: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(sa.String(100))
-    email: Mapped[str | None] = mapped_column(sa.String(254))
+    login: Mapped[str] = mapped_column(sa.String(64), unique=True, info=PERSONAL)
+    display_name: Mapped[str] = mapped_column(sa.String(100), info=PERSONAL)
+    email: Mapped[str | None] = mapped_column(sa.String(254), info=PERSONAL)
     active: Mapped[bool] = mapped_column(default=True)

@@ -8,13 +8,14 @@ tenant's certificates cannot be passed off as another's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shisetsu import hashchain
-from shisetsu.retention.models import DeletionCertificate
+from shisetsu.audit import anchors
+from shisetsu.retention.models import CertificateCopy, DeletionCertificate
 
 HASHED_FIELDS = (
     "number",
@@ -59,7 +60,32 @@ def seal(session: Session, certificate: DeletionCertificate, scope: str) -> Dele
     certificate.hash = certificate_hash(certificate.prev_hash, content_of(certificate))
     session.add(certificate)
     session.flush()
+    keep_outside(session, certificate, scope)
     return certificate
+
+
+def keep_outside(session: Session, certificate: DeletionCertificate, scope: str) -> None:
+    """After the commit: anchor the chain's head and copy the certificate to the platform."""
+    copy = {
+        "tenant_slug": scope,
+        "certificate_id": certificate.id,
+        "number": certificate.number,
+        "issued_at": certificate.issued_at,
+        "content": content_of(certificate),
+        "prev_hash": certificate.prev_hash,
+        "hash": certificate.hash,
+    }
+
+    def write_copy(conn: sa.Connection) -> None:
+        table = cast("sa.Table", CertificateCopy.__table__)
+        known = sa.select(table.c.id).where(
+            table.c.tenant_slug == scope, table.c.number == certificate.number
+        )
+        if conn.execute(known).first() is None:
+            conn.execute(table.insert().values(**copy))
+
+    anchors.after_commit(session, ("certificate", scope, certificate.number), write_copy)
+    anchors.note(session, anchors.CERTIFICATES, certificate.id, certificate.hash)
 
 
 @dataclass(frozen=True)
@@ -68,22 +94,32 @@ class ChainVerdict:
 
     checked: int
     broken_number: str | None = None
+    problem: str | None = None
+    """Why the chain disagrees with the platform's anchor (a rewind), if it does."""
 
     @property
     def ok(self) -> bool:
-        return self.broken_number is None
+        return self.broken_number is None and self.problem is None
 
 
 def verify(session: Session, scope: str) -> ChainVerdict:
     """Walk the certificates in id order; stop at the first that breaks the chain."""
-    expected_prev, checked = genesis(scope), 0
+    expected_prev, checked, last_id = genesis(scope), 0, 0
     for cert in session.scalars(sa.select(DeletionCertificate).order_by(DeletionCertificate.id)):
         if cert.prev_hash != expected_prev or cert.hash != certificate_hash(
             cert.prev_hash, content_of(cert)
         ):
             return ChainVerdict(checked, cert.number)
-        expected_prev, checked = cert.hash, checked + 1
-    return ChainVerdict(checked)
+        expected_prev, checked, last_id = cert.hash, checked + 1, cert.id
+    rewound = anchors.check(
+        scope,
+        anchors.CERTIFICATES,
+        last_id,
+        lambda cert_id: session.scalar(
+            sa.select(DeletionCertificate.hash).where(DeletionCertificate.id == cert_id)
+        ),
+    )
+    return ChainVerdict(checked, problem=rewound[1] if rewound else None)
 
 
 def verifies(certificate: DeletionCertificate) -> bool:

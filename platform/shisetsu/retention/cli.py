@@ -4,14 +4,19 @@ verify a tenant's chain of deletion certificates."""
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from shisetsu import audit
+from shisetsu.audit.operations import SYSTEM
+from shisetsu.backup.operations import BackupError
 from shisetsu.dates import local_today
 from shisetsu.retention import chain
 from shisetsu.retention import operations as ops
+from shisetsu.retention.restores import restore
 from shisetsu.tenancy.binding import UnknownTenant, tenant_session
 from shisetsu.tenancy.runtime import current_runtime
 
@@ -31,7 +36,13 @@ def purge_command(slug: str, dry_run: bool) -> None:
             months = config.retention.personal_data_months_after_expiry
             today = local_today(config)
             if dry_run:
-                due = ops.plan(session, today, months, config.timezone)
+                due = ops.plan(
+                    session,
+                    today,
+                    months,
+                    config.timezone,
+                    pending_months=config.retention.pending_application_months,
+                )
                 session.rollback()
                 _describe(slug, due, "would purge")
                 return
@@ -42,6 +53,7 @@ def purge_command(slug: str, dry_run: bool) -> None:
                 scope=slug,
                 timezone=config.timezone,
                 executed_by=f"cli:{getpass.getuser()}",
+                pending_months=config.retention.pending_application_months,
             )
             issued = None
             if cert is not None:
@@ -79,5 +91,39 @@ def verify_command(slug: str) -> None:
     if verdict.ok:
         click.echo(f"{slug}: intact, {verdict.checked} certificates")
         return
-    click.echo(f"{slug}: BROKEN at certificate {verdict.broken_number}")
+    if verdict.broken_number is not None:
+        click.echo(f"{slug}: BROKEN at certificate {verdict.broken_number}")
+    else:
+        click.echo(f"{slug}: REWOUND: {verdict.problem}")
     raise SystemExit(1)
+
+
+@click.command("restore")
+@click.option("--tenant", "slug", required=True, help="Tenant slug.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@with_appcontext
+def restore_command(slug: str, file: Path, yes: bool) -> None:
+    """Replace one tenant's data with the backup in FILE (other tenants are untouched)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not yes:
+        try:
+            confirmed = click.confirm(
+                f"Replace ALL data of tenant {slug} with {file}?", default=False, err=True
+            )
+        except click.Abort:
+            confirmed = False
+        if not confirmed:
+            raise click.ClickException("restore cancelled (pass --yes to skip the question)")
+    actor = audit.Actor(SYSTEM, label=f"cli:{getpass.getuser()}"[:80])
+    try:
+        done = restore(app, slug, file, actor=actor)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored tenant {slug} from {file} (sha256 {done.sha256})")
+    click.echo(
+        f"access log: was at entry {done.log_before or 0}, now {done.log_after} "
+        "(the restore is recorded here and in the platform's log)"
+    )
+    again = ", ".join(done.reapplied) or "none"
+    click.echo(f"deletion certificates re-applied: {again}")

@@ -37,6 +37,7 @@ def purge_job(session: Session) -> dict[str, Any]:
         scope=_scope(session),
         timezone=config.timezone,
         executed_by=PURGE_JOB,
+        pending_months=config.retention.pending_application_months,
     )
     return {
         "groups": due.groups,

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shisetsu.db import Base, UtcDateTime, utcnow
+from shisetsu.db import Base, PlatformBase, UtcDateTime, utcnow
 
 RETENTION, REQUEST = "retention", "request"
 TRIGGERS = (RETENTION, REQUEST)
@@ -91,3 +91,24 @@ class DeletionRequest(Base):
     state: Mapped[str] = mapped_column(sa.String(10), default=PENDING, index=True)
     certificate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deletion_certificates.id"))
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CertificateCopy(PlatformBase):
+    """The platform's copy of a tenant's deletion certificate, written after its commit.
+
+    A restore re-applies every copied certificate the restored tenant lacks, so people
+    erased after the backup was taken stay erased, and the tenant's chain is whole again.
+    """
+
+    __tablename__ = "certificate_copies"
+    __table_args__ = (sa.UniqueConstraint("tenant_slug", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_slug: Mapped[str] = mapped_column(sa.String(31), index=True)
+    certificate_id: Mapped[int]
+    number: Mapped[str] = mapped_column(sa.String(40))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    """The hashed fields as plain JSON (ids only, no personal data)."""
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))

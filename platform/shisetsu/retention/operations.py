@@ -30,7 +30,14 @@ from shisetsu.booking.models import ACTIVE as ACTIVE_BOOKINGS
 from shisetsu.booking.models import Booking, GroupFeed
 from shisetsu.dates import add_months_clamped
 from shisetsu.db import utcnow
-from shisetsu.groups.models import ACTIVE_STATUSES, EXPIRED, REJECTED, WITHDRAWN, Group
+from shisetsu.groups.models import (
+    ACTIVE_STATUSES,
+    EXPIRED,
+    PENDING,
+    REJECTED,
+    WITHDRAWN,
+    Group,
+)
 from shisetsu.lottery.models import LotteryEntry
 from shisetsu.notify.models import OutboxMessage
 from shisetsu.people.models import Account, AccountToken, ApiToken
@@ -119,8 +126,19 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> date | None:
     return moment.astimezone(zone).date() if moment is not None else None
 
 
-def plan(session: Session, today: date, months: int, timezone: str = "Asia/Tokyo") -> Plan:
-    """The groups and accounts past the retention period and not purged yet."""
+def plan(
+    session: Session,
+    today: date,
+    months: int,
+    timezone: str = "Asia/Tokyo",
+    *,
+    pending_months: int | None = None,
+) -> Plan:
+    """The groups and accounts past the retention period and not purged yet.
+
+    With ``pending_months``, applications still undecided that many months after they were
+    made are due too.
+    """
     zone, cutoff = ZoneInfo(timezone), cutoff_for(today, months)
     done_groups = _purged_ids(session, GROUP)
     ended = session.scalars(sa.select(Group).where(Group.status.in_(ENDED)).order_by(Group.id))
@@ -129,6 +147,14 @@ def plan(session: Session, today: date, months: int, timezone: str = "Asia/Tokyo
         end = group_end(group, zone)
         if group.id not in done_groups and end is not None and end < cutoff:
             due.groups.append(group.id)
+    if pending_months is not None:
+        lapsed = cutoff_for(today, pending_months)
+        for group in session.scalars(
+            sa.select(Group).where(Group.status == PENDING).order_by(Group.id)
+        ):
+            applied = _local(group.privacy_accepted_at, zone)
+            if group.id not in done_groups and applied is not None and applied < lapsed:
+                due.groups.append(group.id)
     gone = done_groups | set(due.groups)
     open_groups = {
         account_id
@@ -276,16 +302,7 @@ def purge(
     accounts = _load(session, Account, account_ids, ACCOUNT)
     if not groups and not accounts:
         return None
-    tally, addresses, values = Tally(), set(), set()
-    for group in groups:
-        addresses.add(group.contact_email)
-        values |= _erase_group(session, group, tally)
-    for account in accounts:
-        address, found = _erase_account(session, account, tally)
-        addresses.add(address)
-        values |= found
-    session.flush()
-    tally.mails = redact_mail(session, addresses, values)
+    tally = erase(session, groups, accounts)
     items = list(GROUP_ITEMS + BOOKING_ITEMS if groups else ())
     items += list(ACCOUNT_ITEMS if accounts else ())
     certificate = DeletionCertificate(
@@ -322,6 +339,26 @@ def purge(
     return certificate
 
 
+def erase(session: Session, groups: list[Group], accounts: list[Account]) -> Tally:
+    """Wipe the groups' and accounts' personal items and redact their mail; flushed.
+
+    An application nobody decided on lapses: it is closed as expired on the way.
+    """
+    tally, addresses, values = Tally(), set(), set()
+    for group in groups:
+        if group.status == PENDING:
+            group.status, group.decided_at = EXPIRED, utcnow()
+        addresses.add(group.contact_email)
+        values |= _erase_group(session, group, tally)
+    for account in accounts:
+        address, found = _erase_account(session, account, tally)
+        addresses.add(address)
+        values |= found
+    session.flush()
+    tally.mails = redact_mail(session, addresses, values)
+    return tally
+
+
 def _load(session: Session, model: Any, ids: list[int], record_type: str) -> list[Any]:
     """The rows of ``ids`` not purged yet, locked for the purge."""
     done = _purged_ids(session, record_type)
@@ -340,8 +377,9 @@ def purge_due(
     scope: str,
     timezone: str = "Asia/Tokyo",
     executed_by: str = "shisetsu.retention.jobs.purge_job",
+    pending_months: int | None = None,
 ) -> tuple[Plan, DeletionCertificate | None]:
     """Plan and purge everything past the retention period (one certificate, or none)."""
-    due = plan(session, today, months, timezone)
+    due = plan(session, today, months, timezone, pending_months=pending_months)
     issue = Issue(scope, RETENTION, executed_by, months, due.cutoff)
     return due, purge(session, due.groups, due.accounts, issue)

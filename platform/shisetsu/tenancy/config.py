@@ -273,6 +273,10 @@ class Retention(_Model):
     """How long personal data is kept (the ward's deletion duty, docs/domain.md)."""
 
     personal_data_months_after_expiry: int = Field(default=12, ge=0)
+    pending_application_months: int = Field(default=6, ge=1)
+    """An application nobody decided on is erased this many months after it was made."""
+    backup_days: int = Field(default=35, ge=1)
+    """Backup files older than this many days are deleted (the ledger keeps their row)."""
 
 
 class TenantConfig(_Model):
