@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shisetsu.audit.models import ChainAnchor
@@ -64,24 +65,21 @@ def _write_pending(session: Session) -> None:
 
 
 def advance(conn: sa.Connection, slug: str, chain: str, last_id: int, last_hash: str) -> None:
-    """Move the anchor forward to ``last_id`` (never back); create it if missing."""
+    """Move the anchor forward to ``last_id`` (never back); create it if missing.
+
+    One upsert, so two first commits racing to create the anchor cannot both insert.
+    """
     table = cast("sa.Table", ChainAnchor.__table__)
-    key = (table.c.tenant_slug == slug) & (table.c.chain == chain)
-    moved = conn.execute(
-        table.update()
-        .where(key, table.c.last_id < last_id)
-        .values(last_id=last_id, last_hash=last_hash, updated_at=utcnow())
-    )
-    if moved.rowcount == 0 and conn.execute(sa.select(table.c.last_id).where(key)).first() is None:
-        conn.execute(
-            table.insert().values(
-                tenant_slug=slug,
-                chain=chain,
-                last_id=last_id,
-                last_hash=last_hash,
-                updated_at=utcnow(),
-            )
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    values = {"last_id": last_id, "last_hash": last_hash, "updated_at": utcnow()}
+    statement = insert(table).values(tenant_slug=slug, chain=chain, **values)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.tenant_slug, table.c.chain],
+            set_=values,
+            where=table.c.last_id < statement.excluded.last_id,
         )
+    )
 
 
 def reset(conn: sa.Connection, slug: str, chain: str, last_id: int, last_hash: str | None) -> None:
