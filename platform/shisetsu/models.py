@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "shisetsu.lottery.models",
     "shisetsu.exports.models",
     "shisetsu.retention.models",
+    "shisetsu.closures.models",
 )
 
 
