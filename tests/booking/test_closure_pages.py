@@ -73,7 +73,7 @@ def test_the_preview_lists_the_bookings_and_confirming_cancels_them(app: Flask) 
 
 
 def test_the_preview_shows_fifty_a_page(app: Flask) -> None:
-    room, day, ids, group_id = setup(app)
+    room, day, _ids, group_id = setup(app)
     start = dt.datetime.combine(day, dt.time(9), dt.UTC)
     with tenant_session(app, T) as session:  # 49 more bookings listed (their slots unheld)
         session.add_all(
@@ -174,6 +174,6 @@ def test_another_tenants_room_is_not_found(app: Flask) -> None:
     assert client.post(confirm_url(other), data={}).status_code == 404
     assert client.post(f"/{T}/manage/rooms/{other}/closures", data={}).status_code == 404
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        with tenant_session(app, "regasu") as session:
-            with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
-                session.execute(sa.text("SELECT * FROM tenant_genkikan.closure_decisions"))
+        denied = pytest.raises(sa.exc.ProgrammingError, match="permission denied")
+        with tenant_session(app, "regasu") as session, denied:
+            session.execute(sa.text("SELECT * FROM tenant_genkikan.closure_decisions"))
