@@ -94,7 +94,7 @@ def _queue(session: Session, config: TenantConfig, closure: Closure, told: _Told
             gettext("Dear %(name)s,", name=group.name),
             gettext(
                 "The facility will be closed from %(start)s to %(end)s (%(reason)s). We are "
-                "sorry: this is the facility's doing (施設都合).",
+                "sorry: the cancellation is caused by the facility, not by you.",
                 start=long_date(closure.start_date, lang),
                 end=long_date(closure.end_date, lang),
                 reason=closure.reason(lang),
