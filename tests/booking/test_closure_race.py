@@ -1,4 +1,5 @@
-"""PostgreSQL: confirming a closure races a booking and a lottery entry of its facility.
+"""Confirming a closure races a booking and a lottery entry of its facility (both databases:
+advisory locks on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite).
 
 The racers meet just after the step each runs under the facility lock (the closure's
 listing of its hits, the booking's rule check, the entry's choice check). With the lock
@@ -29,13 +30,12 @@ from tests.support.closures import confirm, fingerprint
 from tests.support.races import meet_after, run_racers
 from tests.support.slots import room_id
 
-pytestmark = pytest.mark.postgres
 T = "genkikan"
 
 
 @pytest.fixture
-def app(pg_app: Flask) -> Flask:
-    return pg_app
+def app(any_app: Flask) -> Flask:
+    return any_app
 
 
 def _unlock(monkeypatch: pytest.MonkeyPatch) -> None:
