@@ -79,8 +79,8 @@ def add_closure(
 ) -> tuple[Closure, int]:
     """Close ``room`` (or its whole facility) from ``start`` to ``end``.
 
-    Returns the closure and how many slots inside it are already held, so staff can
-    contact those groups (existing bookings are not cancelled automatically).
+    Returns the closure and how many slots inside it are already held. Staff pages go
+    through :mod:`shisetsu.closures`, which decides on each booking it hits first.
     """
     _check_period(start, end, today, MAX_CLOSURE_DAYS)
     closure = Closure(
