@@ -6,6 +6,7 @@ from shisetsu.accounts.views import bp as accounts_bp
 from shisetsu.audit.views import bp as audit_bp
 from shisetsu.booking.manage_views import bp as booking_manage_bp
 from shisetsu.booking.views import bp as booking_bp
+from shisetsu.closures.views import bp as closures_bp
 from shisetsu.errors import register_error_handlers
 from shisetsu.exports.print_views import bp as prints_bp
 from shisetsu.exports.views import bp as exports_bp
@@ -39,6 +40,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ward_bp)
     app.register_blueprint(slots_bp)
     app.register_blueprint(slots_manage_bp)
+    app.register_blueprint(closures_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(booking_manage_bp)
     app.register_blueprint(audit_bp)

@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "shisetsu.exports.models",
     "shisetsu.retention.models",
     "shisetsu.backup.models",
+    "shisetsu.closures.models",
 )
 
 

@@ -45,6 +45,7 @@ NOT_PAGES = {
     "portal.healthz": (200, "application/json", "the health check"),
     "portal.switch_language": (302, "text/html", "sets the language and goes back"),
     "groups.renew": (302, "text/html", "renewal opens only near the end of a registration"),
+    "closures.preview": (302, "text/html", "needs a closure planned on the room page"),
     "staff.enrol": (302, "text/html", "only in the middle of a staff sign-in"),
     "staff.verify": (302, "text/html", "only in the middle of a staff sign-in"),
     "ward.enrol": (302, "text/html", "only in the middle of an auditor sign-in"),

@@ -32,6 +32,7 @@ from shisetsu.routing import MAX_ID
 from shisetsu.slots.calendar import is_holiday_rates
 from shisetsu.slots.holds import SlotTaken, hold_slots
 from shisetsu.slots.ids import InvalidSlotId
+from shisetsu.slots.locks import facilities_of, share_facilities
 from shisetsu.slots.lottery import first_come_opens
 from shisetsu.slots.models import BOOKING
 from shisetsu.slots.operations import (
@@ -285,6 +286,7 @@ def book(
     closed, past or lottery slot — by giving ``override_reason``; the overridden rules
     are recorded with the booking.
     """
+    share_facilities(session, facilities_of(session, data.slot_ids))  # closures take turns
     lock_group(session, group.id)
     by_staff = staff_id is not None
     draft = prepare(session, runtime, group, data, now=now, by_staff=by_staff)

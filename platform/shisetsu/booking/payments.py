@@ -108,12 +108,13 @@ def cancel_booking(
     staff_id: int | None = None,
     reason: str | None = None,
     full_refund: bool = False,
+    tell: bool = True,
 ) -> Booking:
     """Cancel ``booking``, free its slots, record the refund and tell the group.
 
     A group may cancel only before the use starts; staff may cancel any active booking
     but must give a reason. ``full_refund`` (staff only) refunds everything, for
-    cancellations the facility causes.
+    cancellations the facility causes. ``tell=False``: the caller sends one mail itself.
     """
     if booking.status not in ACTIVE:
         raise BookingStateError("not_active")
@@ -132,7 +133,8 @@ def cancel_booking(
     booking.refund_amount = quote.amount
     release_slots(session, BOOKING, booking.id)
     session.flush()
-    mail.queue_cancellation(session, runtime.config, booking)
+    if tell:
+        mail.queue_cancellation(session, runtime.config, booking)
     return booking
 
 

@@ -153,11 +153,12 @@ def booking_ics(booking_id: int) -> Response:
 
 @bp.get("/bookings/<int:booking_id>/permit.pdf")
 @access(RESIDENT)
-def permit(booking_id: int) -> Response:
-    """The permit (使用承認書) as a PDF, for an active booking."""
+def permit(booking_id: int) -> ResponseReturnValue:
+    """The permit (使用承認書) as a PDF, for an active booking; a cancelled one's is void (410)."""
     booking = _own_or_404(booking_id)
     if booking.status not in ACTIVE:
-        abort(404)
+        refund = display.yen(booking.refund_amount or 0, current_locale())
+        return render_template("booking/permit_void.html", booking=booking, refund=refund), 410
     body = printing.permit_pdf(current_runtime().config, g.tenant, booking)
     audit.record_view(db.session(), "booking", booking.id, detail="permit pdf")
     return pdf_response(body, f"permit-{booking.number}.pdf")

@@ -33,6 +33,7 @@ from shisetsu.notify import compose, queue_mail
 from shisetsu.plugins import Violation
 from shisetsu.refusals import Refusal
 from shisetsu.slots.ids import InvalidSlotId
+from shisetsu.slots.locks import facilities_of, share_facilities
 from shisetsu.slots.operations import (
     LOTTERY,
     Slot,
@@ -202,6 +203,8 @@ def enter(
     """
     if not takes_entries(rnd, now):
         raise EntriesClosed(rnd.id)
+    # A closure being confirmed on these facilities goes first; its days are then closed.
+    share_facilities(session, facilities_of(session, [s for c in choices for s in c]))
     resolved = check_choices(session, runtime, rnd, group, choices, now=now)
     entry = entry_of(session, rnd, group.id)
     if entry is None:

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from shisetsu.facilities.models import Room
 from shisetsu.refusals import Refusal
 from shisetsu.slots.calendar import closed_calendar, days
-from shisetsu.slots.holds import hold_slots, holds_between
+from shisetsu.slots.holds import hold_slots, holds_between, release_slots
 from shisetsu.slots.ids import SlotRef
-from shisetsu.slots.models import OFFICIAL, Closure, SlotHold
+from shisetsu.slots.models import CLOSURE, OFFICIAL, Closure, SlotHold
 from shisetsu.slots.operations import full_day_sets, slots_on
 from shisetsu.tenancy.config import TenantConfig
 
@@ -51,6 +51,11 @@ def update_room(
     room.active = active
 
 
+def check_closure_period(start: dt.date, end: dt.date, today: dt.date) -> None:
+    """Raise :class:`ManageError` unless ``start..end`` can be closed (not past, not too long)."""
+    _check_period(start, end, today, MAX_CLOSURE_DAYS)
+
+
 def _check_period(start: dt.date, end: dt.date, today: dt.date, longest: int) -> None:
     if end < start:
         raise ManageError(_l("The end date must not be before the start date."))
@@ -74,8 +79,8 @@ def add_closure(
 ) -> tuple[Closure, int]:
     """Close ``room`` (or its whole facility) from ``start`` to ``end``.
 
-    Returns the closure and how many slots inside it are already held, so staff can
-    contact those groups (existing bookings are not cancelled automatically).
+    Returns the closure and how many slots inside it are already held. Staff pages go
+    through :mod:`shisetsu.closures`, which decides on each booking it hits first.
     """
     _check_period(start, end, today, MAX_CLOSURE_DAYS)
     closure = Closure(
@@ -121,7 +126,8 @@ def closure_of(session: Session, room: Room, closure_id: int) -> Closure | None:
 
 
 def remove_closure(session: Session, closure: Closure) -> None:
-    """Reopen the days of ``closure``."""
+    """Reopen the days of ``closure`` (and free the lottery slots it held)."""
+    release_slots(session, CLOSURE, closure.id)
     session.delete(closure)
     session.flush()
 

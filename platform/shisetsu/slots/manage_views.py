@@ -47,7 +47,8 @@ def _hold_form(room: Room) -> OfficialHoldForm:
     return form
 
 
-def _render_room(room: Room, status: int = 200, **forms: Any) -> tuple[str, int]:
+def render_room(room: Room, status: int = 200, **forms: Any) -> tuple[str, int]:
+    """The room page (``forms`` replace blank forms, e.g. one with errors)."""
     session = db.session()
     today = _now().date()
     # formdata=None: after another form's POST, request.form must not blank these fields
@@ -104,7 +105,7 @@ def index() -> str:
 @access(*OPERATIONS)
 def room(room_id: int) -> tuple[str, int]:
     """One room: details, closures and official holds."""
-    return _render_room(_room(room_id))
+    return render_room(_room(room_id))
 
 
 @bp.post("/<int:room_id>/details")
@@ -114,7 +115,7 @@ def update_details(room_id: int) -> Response | tuple[str, int]:
     found = _room(room_id)
     form = RoomDetailsForm(prefix="room")
     if not form.validate():
-        return _render_room(found, 400, details=form)
+        return render_room(found, 400, details=form)
     manage.update_room(
         found,
         capacity=form.capacity.data or found.capacity,
@@ -124,45 +125,6 @@ def update_details(room_id: int) -> Response | tuple[str, int]:
     )
     db.session.commit()
     flash(gettext("The room details were saved."), "info")
-    return redirect(url_for(".room", room_id=found.id))
-
-
-@bp.post("/<int:room_id>/closures")
-@access(*OPERATIONS)
-def add_closure(room_id: int) -> Response | tuple[str, int]:
-    """Close the room (or the facility) for some days."""
-    found = _room(room_id)
-    form = ClosureForm(prefix="closure")
-    if not form.validate():
-        return _render_room(found, 400, closure=form)
-    start = form.start.data
-    assert start is not None  # required
-    try:
-        _closure, held = manage.add_closure(
-            db.session(),
-            found,
-            start,
-            form.end.data or start,
-            whole_facility=bool(form.whole_facility.data),
-            reason_ja=form.reason_ja.data or "",
-            reason_en=form.reason_en.data,
-            staff_id=current_user.id,
-            today=_now().date(),
-        )
-    except manage.ManageError as exc:
-        db.session.rollback()
-        return _render_room(found, 400, closure=form, closure_error=str(exc.message))
-    db.session.commit()
-    flash(gettext("The closure was added."), "info")
-    if held:
-        flash(
-            gettext(
-                "%(count)s slots in this period are already held. Contact those groups; "
-                "their bookings were not cancelled.",
-                count=held,
-            ),
-            "error",
-        )
     return redirect(url_for(".room", room_id=found.id))
 
 
@@ -189,7 +151,7 @@ def add_holds(room_id: int) -> Response | tuple[str, int]:
     found = _room(room_id)
     form = _hold_form(found)
     if not form.validate():
-        return _render_room(found, 400, hold=form)
+        return render_room(found, 400, hold=form)
     start = form.start.data
     assert start is not None  # required
     try:
@@ -206,7 +168,7 @@ def add_holds(room_id: int) -> Response | tuple[str, int]:
         )
     except manage.ManageError as exc:
         db.session.rollback()
-        return _render_room(found, 400, hold=form, hold_error=str(exc.message))
+        return render_room(found, 400, hold=form, hold_error=str(exc.message))
     except SlotTaken as exc:
         db.session.rollback()
         fmt = Formatter(current_locale())
@@ -216,7 +178,7 @@ def add_holds(room_id: int) -> Response | tuple[str, int]:
             for ref in map(parse_slot_id, exc.slot_ids)
         )
         message = gettext("Nothing was held: these slots are already taken: %(slots)s", slots=taken)
-        return _render_room(found, 409, hold=form, hold_error=message)
+        return render_room(found, 409, hold=form, hold_error=message)
     db.session.commit()
     flash(gettext("%(count)s slots were held for official use.", count=len(holds)), "info")
     return redirect(url_for(".room", room_id=found.id))

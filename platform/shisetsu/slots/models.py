@@ -10,7 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shisetsu.db import Base, UtcDateTime, utcnow
 
 BOOKING, OFFICIAL, LOTTERY_WIN = "booking", "official", "lottery_win"
-HOLD_KINDS = (BOOKING, OFFICIAL, LOTTERY_WIN)
+CLOSURE = "closure"
+"""Slots of a closed (not yet drawn) lottery round on a closure's days: never drawn."""
+HOLD_KINDS = (BOOKING, OFFICIAL, LOTTERY_WIN, CLOSURE)
 """Known kinds; ``official`` shows as ``hold`` (公用予約), every other kind as ``taken``."""
 
 
