@@ -44,10 +44,20 @@ def _iso(when: dt.datetime | None) -> str | None:
 def timeline(
     session: Session, rnd: LotteryRound, *, steps: tuple[str, ...] = STEPS
 ) -> list[dict[str, Any]]:
+    """:func:`steps_of` as JSON-able data (times ISO 8601 in UTC), as the bundle has it."""
+    return [
+        {**row, "scheduled": _iso(row["scheduled"]), "actual": _iso(row["actual"])}
+        for row in steps_of(session, rnd, steps=steps)
+    ]
+
+
+def steps_of(
+    session: Session, rnd: LotteryRound, *, steps: tuple[str, ...] = STEPS
+) -> list[dict[str, Any]]:
     """Each step's published and actual time, and for an early one who (role) and why.
 
-    Times are ISO 8601 in UTC; ``early`` is true when the step happened before its
-    published time. The bundle carries open, close and draw (all known once drawn).
+    ``early`` is true when the step happened before its published time; an early draw of
+    an open round closed it early too, for the same reason.
     """
     done = [r for r in requests_of(session, rnd) if r.state == REQ_DONE]
     by_action = {r.action: r for r in done}
@@ -65,8 +75,8 @@ def timeline(
         req = by_action.get(step) or (drawn_early if step == EARLY_CLOSE else None)
         row: dict[str, Any] = {
             "step": step,
-            "scheduled": _iso(scheduled),
-            "actual": _iso(actual),
+            "scheduled": scheduled,
+            "actual": actual,
             "early": early,
             "by": None,
             "approved_by": None,
@@ -80,4 +90,4 @@ def timeline(
 
 def early_trace(session: Session, rnd: LotteryRound) -> list[dict[str, Any]]:
     """The steps of ``rnd`` done early, for the ward's console (empty: none)."""
-    return [row for row in timeline(session, rnd) if row["early"] and row["reason"]]
+    return [row for row in steps_of(session, rnd) if row["early"] and row["reason"]]
