@@ -249,3 +249,15 @@ def test_on_time_round_has_no_early_step(any_app: Flask) -> None:
     assert [row["early"] for row in data["timeline"]] == [False, False, False]
     assert data["timeline"][2]["actual"] == DRAW.isoformat()
     assert engine.verify(data) == (True, [])
+
+
+def test_a_lapsed_request_does_not_block_the_next(any_app: Flask) -> None:
+    rid = _entered_round(any_app, GENKIKAN)
+    first = _request(any_app, GENKIKAN, rid, "close", "理由", _staff(any_app, GENKIKAN))
+    # No tick ran at the close time; asking to draw early afterwards still works.
+    later = _request(
+        any_app, GENKIKAN, rid, "draw", "次の理由", _staff(any_app, GENKIKAN), hours=49
+    )
+    with tenant_session(any_app, GENKIKAN) as session:
+        assert session.get_one(LotteryEarlyRequest, first).state == "lapsed"
+        assert session.get_one(LotteryEarlyRequest, later).state == "pending"

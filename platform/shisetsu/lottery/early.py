@@ -65,7 +65,7 @@ def is_early(rnd: LotteryRound, action: str, now: dt.datetime) -> bool:
     if action == EARLY_CLOSE:
         return rnd.state == OPEN and now < rnd.closes_at
     if action == EARLY_DRAW:
-        return rnd.state in (OPEN, CLOSED) and (now < rnd.draw_at or now < rnd.closes_at)
+        return rnd.state in (OPEN, CLOSED) and now < rnd.draw_at
     return False
 
 
@@ -133,6 +133,7 @@ def request_early(
     text = clean_reason(reason)
     if not is_early(rnd, action, now):
         raise EarlyRefused("not_early")
+    lapse_due(session, now=now)  # a request past its time no longer blocks a new one
     if pending_request(session, rnd) is not None:
         raise EarlyRefused("already_pending")
     waits = actor.staff_id is not None and approval_required(runtime, rnd)
