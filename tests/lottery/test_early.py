@@ -261,3 +261,18 @@ def test_a_lapsed_request_does_not_block_the_next(any_app: Flask) -> None:
     with tenant_session(any_app, GENKIKAN) as session:
         assert session.get_one(LotteryEarlyRequest, first).state == "lapsed"
         assert session.get_one(LotteryEarlyRequest, later).state == "pending"
+
+
+def test_cli_close_early_needs_a_reason_and_records_the_system(any_app: Flask) -> None:
+    rid = _entered_round(any_app, GENKIKAN)
+    runner = any_app.test_cli_runner()
+    base = ["lottery", "close", "--tenant", GENKIKAN, "--round", str(rid)]
+    refused = runner.invoke(args=base)
+    assert refused.exit_code != 0 and "--reason" in refused.output
+    assert _state(any_app, GENKIKAN, rid) == "open"
+    done = runner.invoke(args=[*base, "--reason", "システム保守のため"])
+    assert done.exit_code == 0, done.output
+    assert _state(any_app, GENKIKAN, rid) == "closed"  # the operator needs no second approval
+    with tenant_session(any_app, GENKIKAN) as session:
+        (req,) = session.scalars(sa.select(LotteryEarlyRequest)).all()
+        assert (req.state, req.requested_role, req.requested_by_id) == ("done", "system", None)
