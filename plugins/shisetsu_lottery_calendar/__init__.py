@@ -6,7 +6,9 @@ until the 10th 23:59, the draw is on the 11th at 10:00, wins must be confirmed b
 23:59 and every free slot opens first come on the 21st at 09:00 (later for the categories
 in ``first_come_delay_days``). Who may enter: ``allowed_categories`` (empty: all) and
 ``facility_categories`` (facility code → categories, e.g. Regasu outdoor grounds:
-resident groups only). The cap on wins per group belongs to the draw policy plugin.
+resident groups only). ``early_action_approval``: staff closing or drawing a round before
+its published time need a second staff member's approval. The cap on wins per group belongs
+to the draw policy plugin.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class LotteryCalendar:
         entries_per_group: int = Field(default=5, ge=1, le=20)
         allowed_categories: list[str] = Field(default_factory=list)
         facility_categories: dict[str, list[str]] = Field(default_factory=dict)
+        early_action_approval: bool = False
 
         @model_validator(mode="after")
         def _in_order(self) -> LotteryCalendar.Params:
@@ -90,4 +93,5 @@ class LotteryCalendar:
             entries_per_group=p.entries_per_group,
             allowed_categories=tuple(p.allowed_categories),
             facility_categories={k: tuple(v) for k, v in p.facility_categories.items()},
+            early_action_approval=p.early_action_approval,
         )

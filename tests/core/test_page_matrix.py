@@ -60,6 +60,7 @@ NEEDS_A_RECORD = {
     "ward_audit.finding": "an access-log finding (tests/audit)",
     "exports.download": "an archive, downloaded once by the handler who made it (tests/exports)",
     "exports.made": "an archive's password, shown once to who made it (tests/exports)",
+    "lottery_manage.request_page": "a staff request to act early (tests/lottery/test_early_pages)",
 }
 # Sign-in pages send whoever is already signed in there to their console.
 SIGNED_IN_ELSEWHERE = {"staff.login": set(STAFF_ROLES), "ward.login": {"auditor"}}

@@ -4,6 +4,7 @@ eligibility; isolation between tenants."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -14,6 +15,7 @@ from flask import Flask
 from shisetsu.lottery.models import LotteryChoice, LotteryEntry, LotteryOutcome
 from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.auth import login_as, make_staff, sign_in_as
+from tests.fixtures.clock import Clock
 from tests.support.groups import text
 from tests.support.lottery import (
     CLOSE,
@@ -113,14 +115,14 @@ def test_staff_dashboard_and_ward_view(any_app: Flask) -> None:
     preview = client.post(f"/{TENANT}/manage/lottery/rounds/{rid}/preview")
     assert preview.status_code == 200
     assert round_row(any_app, TENANT, rid)["state"] == "open"
+    # Before the published time the one-click draw only leads to its confirmation page.
     drawn = client.post(f"/{TENANT}/manage/lottery/rounds/{rid}/draw")
     assert drawn.status_code == 303
-    assert round_row(any_app, TENANT, rid)["state"] == "drawn"
-    again = client.post(f"/{TENANT}/manage/lottery/rounds/{rid}/draw")
-    assert again.status_code == 303
+    assert drawn.headers["Location"].endswith(f"/rounds/{rid}/early/draw")
+    assert round_row(any_app, TENANT, rid)["state"] == "open"
 
 
-def test_cli_draw_dry_run_and_verify(any_app: Flask) -> None:
+def test_cli_draw_dry_run_and_verify(any_app: Flask, clock: Clock) -> None:
     rid = open_round(any_app, TENANT)
     (s1,) = lottery_slot_ids(any_app, TENANT, rid, 1)
     for _ in range(6):
@@ -140,7 +142,11 @@ def test_cli_draw_dry_run_and_verify(any_app: Flask) -> None:
         json.loads(runner.invoke(args=[*base, "--dry-run", "--seed", s, "--json"]).output)
         for s in seeds
     ]
-    real = json.loads(runner.invoke(args=[*base, "--json"]).output)
+    clock.move_to(CLOSE + dt.timedelta(minutes=1))  # closed on time; the draw is at DRAW
+    early = runner.invoke(args=[*base, "--json"])  # before the published draw time
+    assert early.exit_code != 0 and "--reason" in early.output
+    assert round_row(any_app, TENANT, rid)["state"] == "closed"
+    real = json.loads(runner.invoke(args=[*base, "--json", "--reason", "検証のため"]).output)
     assert real["seed"] == row["seed_hex"]
     # a preview with another seed gives another winner at least once among six entrants
     assert any(p["result"]["allocation"] != real["result"]["allocation"] for p in previews)

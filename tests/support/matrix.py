@@ -86,6 +86,8 @@ class World:
             "certificate_id": self.certificate_id,
             "ledger_id": NOWHERE,
             "action": "close",
+            "request_id": NOWHERE,
+            "decision": "approve",
             "token": "no-such-token",
             "slot_id": self.free_slot,
             "code": "en",

@@ -2,7 +2,8 @@
 
 A dry run never uses the committed seed (a throwaway one, or ``--seed``) and never writes.
 ``verify`` recomputes the draw from the revealed seed and the stored entries and exits 0
-only if the result is identical.
+only if the result is identical. Closing or drawing before the published time needs
+``--reason``; it is recorded as done by the system operator (no second approval).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from shisetsu.db import utcnow
-from shisetsu.lottery import results, rounds
-from shisetsu.lottery.models import LotteryRound
+from shisetsu.lottery import early, results, rounds
+from shisetsu.lottery.models import CLOSED, LotteryRound
 from shisetsu.tenancy.binding import UnknownTenant, tenant_session
 from shisetsu.tenancy.runtime import current_runtime
 
@@ -55,8 +56,11 @@ def _emit(data: dict[str, Any], as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Preview with a throwaway seed; nothing is written.")
 @click.option("--seed", help="Dry run only: a seed (64 hex digits) instead of a throwaway one.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.option("--reason", help="Why, when drawing before the published time (published).")
 @with_appcontext
-def draw_command(slug: str, round_id: int, dry_run: bool, seed: str | None, as_json: bool) -> None:
+def draw_command(
+    slug: str, round_id: int, dry_run: bool, seed: str | None, as_json: bool, reason: str | None
+) -> None:
     """Draw a closed round (idempotent), or preview it with --dry-run."""
     if seed is not None and not dry_run:
         raise click.UsageError("--seed is only for --dry-run")
@@ -73,7 +77,10 @@ def draw_command(slug: str, round_id: int, dry_run: bool, seed: str | None, as_j
             data = {"dry_run": True, "round": rnd.id, "state": rnd.state}
         else:
             try:
-                result = results.draw_round(session, current_runtime(), rnd, now=utcnow())
+                now = utcnow()
+                if rnd.state == CLOSED and early.is_early(rnd, "draw", now):
+                    _early(session, rnd, "draw", reason)
+                result = results.draw_round(session, current_runtime(), rnd, now=now)
             except (rounds.RoundStateError, results.LotteryTampered) as exc:
                 raise click.ClickException(str(exc)) from None
             session.commit()
@@ -116,13 +123,31 @@ def verify_command(slug: str, round_id: int, as_json: bool) -> None:
         sys.exit(1)
 
 
+def _early(session: Session, rnd: LotteryRound, action: str, reason: str | None) -> None:
+    """Act before the published time as the system operator; refused without a reason."""
+    if not (reason or "").strip():
+        when = early.scheduled_at(rnd, action).isoformat()
+        raise click.ClickException(
+            f"round {rnd.id}: {action} before its published time ({when}) needs --reason"
+        )
+    try:
+        early.request_early(
+            session, current_runtime(), rnd, action, reason, early.SYSTEM, now=utcnow()
+        )
+    except early.EarlyRefused as exc:
+        raise click.ClickException(f"round {rnd.id}: refused ({exc.code})") from None
+
+
 @lottery_cli.command("close")
 @click.option("--tenant", "slug", required=True)
 @click.option("--round", "round_id", type=int, required=True)
+@click.option("--reason", help="Why, when closing before the published time (published).")
 @with_appcontext
-def close_command(slug: str, round_id: int) -> None:
+def close_command(slug: str, round_id: int, reason: str | None) -> None:
     """Close a round now: freeze its entries and publish their hash (idempotent)."""
     with _round(slug, round_id) as (session, rnd):
+        if early.is_early(rnd, "close", utcnow()):
+            _early(session, rnd, "close", reason)
         rounds.close_round(session, rnd, now=utcnow())
         session.commit()
         click.echo(f"round {rnd.id}: {rnd.state}, entries hash {rnd.entries_hash}")

@@ -85,6 +85,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from itertools import chain, combinations, repeat
 from operator import itemgetter
@@ -899,6 +900,8 @@ def verify(
         return False, [f"format: {bundle['format']!r} is not {BUNDLE_FORMAT!r}"]
     with _gc_paused():
         problems = _published_problems(bundle, commitment, entries_hash)
+        if "timeline" in bundle:
+            problems.extend(timeline_problems(bundle["timeline"]))
         seed = _checked_seed(bundle, problems)
         checked = _checked_input(bundle, problems)
         stated = bundle["result"]
@@ -926,6 +929,82 @@ def verify(
                     f"stated {bundle['result_hash']}"
                 )
     return not problems, problems
+
+
+TIMELINE_STEPS = ("open", "close", "draw", "first_come")
+_TIMELINE_KEYS = {"step", "scheduled", "actual", "early", "by", "approved_by", "reason"}
+
+
+def _instant(value: Any) -> datetime | None:
+    """An ISO 8601 time with its offset, or None if ``value`` is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def _text_problem(name: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or _FORBIDDEN.search(value):
+        return f"{name}: must be null or text without control characters"
+    return None
+
+
+def timeline_problems(rows: Any) -> list[str]:
+    """Whether a bundle's ``timeline`` is well formed (it is not covered by the hashes).
+
+    Each row is ``{step, scheduled, actual, early, by, approved_by, reason}``: steps known,
+    each once and in order; times ISO 8601 with an offset (``actual`` null if not yet);
+    actual times never going backwards; ``early`` exactly when the step happened before
+    its published time; who and why only on an early step.
+    """
+    if not isinstance(rows, list):
+        return ["timeline: must be a list"]
+    problems: list[str] = []
+    seen: list[int] = []
+    last: datetime | None = None
+    for i, row in enumerate(rows):
+        where = f"timeline[{i}]"
+        if not isinstance(row, Mapping) or set(row) != _TIMELINE_KEYS:
+            problems.append(
+                f"{where}: must be an object with exactly {', '.join(sorted(_TIMELINE_KEYS))}"
+            )
+            continue
+        if row["step"] not in TIMELINE_STEPS:
+            problems.append(
+                f"{where}.step: {row['step']!r} is not one of {', '.join(TIMELINE_STEPS)}"
+            )
+            continue
+        order = TIMELINE_STEPS.index(row["step"])
+        if seen and order <= seen[-1]:
+            problems.append(f"{where}.step: {row['step']!r} is repeated or out of order")
+        seen.append(order)
+        scheduled, actual = _instant(row["scheduled"]), _instant(row["actual"])
+        if scheduled is None:
+            problems.append(f"{where}.scheduled: must be an ISO 8601 time with its offset")
+        if row["actual"] is not None and actual is None:
+            problems.append(f"{where}.actual: must be null or an ISO 8601 time with its offset")
+        if actual is not None:
+            if last is not None and actual < last:
+                problems.append(f"{where}.actual: earlier than the step before it")
+            last = actual
+        if not isinstance(row["early"], bool):
+            problems.append(f"{where}.early: must be true or false")
+        elif scheduled is None or (row["actual"] is not None and actual is None):
+            pass  # already reported: the times themselves are malformed
+        elif row["early"] != (actual is not None and actual < scheduled):
+            problems.append(f"{where}.early: does not match the published and actual times")
+        for name in ("by", "approved_by", "reason"):
+            problem = _text_problem(f"{where}.{name}", row[name])
+            if problem:
+                problems.append(problem)
+            elif row[name] is not None and row["early"] is not True:
+                problems.append(f"{where}.{name}: only an early step says who and why")
+    return problems
 
 
 def _same_result(drawn: DrawResult, stated: Mapping[str, Any]) -> bool:

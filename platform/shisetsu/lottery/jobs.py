@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shisetsu.db import utcnow
-from shisetsu.lottery import results, rounds
+from shisetsu.lottery import early, results, rounds
 from shisetsu.lottery.models import CLOSED, DRAWN, IN_LOTTERY, OPEN
 from shisetsu.tenancy.runtime import TenantRuntime, current_runtime
 
@@ -47,6 +47,7 @@ def advance(session: Session, runtime: TenantRuntime, *, now: dt.datetime) -> di
         "drawn": [],
         "released": 0,
         "first_come": [],
+        "early_lapsed": early.lapse_due(session, now=now),
     }
     local = now.astimezone(zoneinfo.ZoneInfo(runtime.config.timezone)).date()
     schedule = rounds.schedule_for(runtime, local.replace(day=1))

@@ -149,3 +149,41 @@ class LotteryOutcome(Base):
 
     entry: Mapped[LotteryEntry] = relationship()
     group: Mapped[Group] = relationship()
+
+
+EARLY_CLOSE, EARLY_DRAW = "close", "draw"
+EARLY_ACTIONS = (EARLY_CLOSE, EARLY_DRAW)
+REQ_PENDING, REQ_DONE, REQ_DECLINED, REQ_LAPSED = "pending", "done", "declined", "lapsed"
+REQUEST_STATES = (REQ_PENDING, REQ_DONE, REQ_DECLINED, REQ_LAPSED)
+SYSTEM_ROLE = "system"
+"""The role recorded when the system operator acts from the command line."""
+
+
+class LotteryEarlyRequest(Base):
+    """Staff closing or drawing a round before its published time: who asked, why, who
+    approved, and when it was done (or declined, or lapsed at the published time)."""
+
+    __tablename__ = "lottery_early_requests"
+    __table_args__ = (
+        sa.CheckConstraint(f"action IN {EARLY_ACTIONS!r}", name="action"),
+        sa.CheckConstraint(f"state IN {REQUEST_STATES!r}", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("lottery_rounds.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(10))
+    reason: Mapped[str] = mapped_column(sa.String(300))
+    state: Mapped[str] = mapped_column(sa.String(10))
+    pending_round: Mapped[int | None] = mapped_column(unique=True)
+    """The round id while pending, else NULL: at most one pending request per round."""
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    requested_role: Mapped[str] = mapped_column(sa.String(20))
+    requested_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    lapses_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    """The published time of the action: after it the request lapses (the calendar acts)."""
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    decided_role: Mapped[str | None] = mapped_column(sa.String(20))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    acted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

@@ -38,6 +38,7 @@ from shisetsu.lottery.models import (
     LotteryRound,
 )
 from shisetsu.lottery.rounds import RoundStateError, active_entries, build_input
+from shisetsu.lottery.timeline import BUNDLE_STEPS, timeline
 from shisetsu.notify import compose, queue_mail
 from shisetsu.plugins import Violation
 from shisetsu.refusals import Refusal
@@ -285,14 +286,17 @@ def decline_win(
 
 
 def make_public_bundle(session: Session, slug: str, rnd: LotteryRound) -> dict[str, Any] | None:
-    """The anonymous verification bundle of a drawn round (None before the draw)."""
+    """The anonymous verification bundle of a drawn round (None before the draw), with
+    the round's ``timeline`` (published and actual times, early steps' role and reason)."""
     result = stored_result(rnd)
     if result is None or rnd.entries_hash is None:
         return None
     draw_input, _ = build_input(session, rnd, bytes.fromhex(rnd.seed_hex))
-    return engine.make_bundle(
+    bundle = engine.make_bundle(
         draw_input, result, commitment=rnd.commitment, entries_hash=rnd.entries_hash, tenant=slug
     )
+    bundle["timeline"] = timeline(session, rnd, steps=BUNDLE_STEPS)
+    return bundle
 
 
 def verify_round(session: Session, slug: str, rnd: LotteryRound) -> tuple[bool, list[str]]:

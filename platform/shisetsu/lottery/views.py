@@ -31,6 +31,7 @@ from shisetsu.lottery import engine, entries, results, rounds
 from shisetsu.lottery.bundle import bundle_bytes
 from shisetsu.lottery.forms import DeclineForm
 from shisetsu.lottery.models import IN_LOTTERY, PENDING, LotteryOutcome, LotteryRound
+from shisetsu.lottery.timeline import steps_of
 from shisetsu.refusals import Refusal
 from shisetsu.routing import MAX_ID
 from shisetsu.slots.display import format_day
@@ -311,7 +312,11 @@ def public_round(round_id: int) -> str:
     verdict = results.verify_round(session, g.tenant.slug, rnd) if rnd.drawn else None
     session.rollback()
     return render_template(
-        "lottery/round.html", rnd=rnd, verdict=verdict, stats=results.round_stats(session, rnd)
+        "lottery/round.html",
+        rnd=rnd,
+        verdict=verdict,
+        stats=results.round_stats(session, rnd),
+        steps=steps_of(session, rnd),
     )
 
 

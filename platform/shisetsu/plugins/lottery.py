@@ -64,6 +64,8 @@ class RoundSchedule:
     categories, if the tenant staggers them. ``allowed_categories`` (empty: every
     category) and ``facility_categories`` (facility code → the categories that may enter
     its rooms, e.g. outdoor grounds: resident groups only) say who may enter.
+    ``early_action_approval``: closing or drawing before the published time needs a
+    second staff member's approval.
     """
 
     usage_month: dt.date
@@ -76,6 +78,7 @@ class RoundSchedule:
     entries_per_group: int = 5
     allowed_categories: tuple[str, ...] = ()
     facility_categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    early_action_approval: bool = False
 
     def category_may_enter(self, category: str, facility_code: str | None = None) -> bool:
         """Whether a group of ``category`` may enter (a room of ``facility_code``)."""

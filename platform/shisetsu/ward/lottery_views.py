@@ -1,5 +1,6 @@
-"""The ward's view of the lottery (``/ward/lottery``): every tenant's rounds with statistics
-and the verification status; each tenant read is logged in its access log.
+"""The ward's view of the lottery (``/ward/lottery``): every tenant's rounds with statistics,
+the verification status and any step staff took before its published time (role and
+reason); each tenant read is logged in its access log.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from shisetsu.auth.access import AUDITOR, access
 from shisetsu.extensions import db
 from shisetsu.i18n import current_locale
 from shisetsu.lottery import results, rounds
+from shisetsu.lottery.timeline import early_trace
 from shisetsu.tenancy.runtime import current_runtime
 from shisetsu.ward.console import audited_tenants, read_tenant
 
@@ -47,6 +49,7 @@ def ward_rounds() -> str:
                         "stats": results.round_stats(session, rnd),
                         "verified": verdict[0] if verdict else None,
                         "category_names": names,
+                        "early": early_trace(session, rnd),
                     }
                 )
             return out
