@@ -2,7 +2,7 @@
 approvals, reasons).
 
 Revision ID: t0012
-Revises: t0010
+Revises: t0011
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "t0012"
-down_revision = "t0010"
+down_revision = "t0011"
 branch_labels = None
 depends_on = None
 
