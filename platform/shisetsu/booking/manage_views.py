@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shisetsu import spreadsheets
 from shisetsu.attempts import attempt
 from shisetsu.auth.access import ANY_STAFF, OPERATIONS, access, permits
 from shisetsu.booking import exports, printing
@@ -271,7 +272,7 @@ def daily() -> str:
 def daily_csv() -> ResponseReturnValue:
     """Former direct CSV download: the list names groups, so files of it are now encrypted
     exports (recorded in the ledger); sends the reader to the day's list and its form."""
-    if request.args.get("encoding", "utf-8") not in exports.ENCODINGS:
+    if request.args.get("encoding", "utf-8") not in spreadsheets.ENCODINGS:
         abort(400)
     return _to_daily_export(_day_arg())
 
