@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from shisetsu import api, i18n, security, tenancy_web
+from shisetsu import api, forms_text, i18n, security, tenancy_web
 from shisetsu.auth import sessions
 from shisetsu.auth.setup import init_login_manager
 from shisetsu.blueprints import register_blueprints
@@ -51,6 +51,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     register_blueprints(app)
     api.register(app)
+    forms_text.init_app(app)  # bad text refused: after the API's hooks, before every view
 
     init_runtimes(app)
     set_lottery_source(app, lottery_source)  # slots of rounds in progress show as 抽

@@ -34,7 +34,7 @@ from shisetsu.booking.models import ACTIVE, BY_STAFF, Booking
 from shisetsu.booking.payments import cancel_booking, lock_booking, record_payment, refund_quote
 from shisetsu.booking.policy import reductions
 from shisetsu.booking.views import template_helpers
-from shisetsu.dates import local_today
+from shisetsu.dates import local_today, parse_day
 from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.facilities.operations import list_facilities
@@ -56,10 +56,10 @@ def _day_arg() -> dt.date:
     raw = request.args.get("date")
     if not raw:
         return local_today(current_runtime().config)
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
+    day = parse_day(raw)
+    if day is None:
         abort(400)
+    return day
 
 
 def _booking_or_404(booking_id: int) -> Booking:
