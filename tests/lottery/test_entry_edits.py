@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from shisetsu.lottery.models import LotteryChoice, LotteryEntry
 from shisetsu.tenancy.binding import tenant_session
-from tests.fixtures.apps import PgDatabase, _dispose, make_app
+from tests.fixtures.apps import PgDatabase, _dispose, pooled_pg_app
 from tests.fixtures.auth import PASSWORD, Ref, sign_in_as
 from tests.support.api import assert_error, bearer
 from tests.support.lottery import group, lottery_slot_ids, open_round
@@ -30,10 +30,7 @@ VERSION = re.compile(r'name="version" value="([^"]+)"')
 @pytest.fixture
 def pool_app(pg_database: PgDatabase, tmp_path: Path) -> Iterator[Flask]:
     """An app on PostgreSQL with a pool large enough for every racer at once."""
-    options = {"pool_pre_ping": True, "pool_size": RACERS + 5, "max_overflow": 10}
-    app = make_app(
-        tmp_path / "instance", **pg_database.overrides(), SQLALCHEMY_ENGINE_OPTIONS=options
-    )
+    app = pooled_pg_app(pg_database, tmp_path / "instance", RACERS + 5)
     yield app
     _dispose(app)
 
@@ -71,6 +68,14 @@ def stored(app: Flask, rid: int, gid: int) -> list[list[list[str]]]:
         ]
 
 
+def api_post(
+    app: Flask, rid: int, auth: dict[str, str], body: dict[str, object]
+) -> Callable[[], object]:
+    """A racer entering ``body`` through the API with its own client."""
+    client = app.test_client()
+    return lambda: client.post(entries_url(rid), json=body, headers=auth)
+
+
 def at_once(calls: list[Callable[[], object]]) -> list[object]:
     """Run every call in its own thread, released together."""
     barrier = threading.Barrier(len(calls))
@@ -98,12 +103,8 @@ def test_twenty_first_entries_from_the_api_one_wins(pool_app: Flask) -> None:
     resident, gid = group(pool_app, TENANT)
     auth = api_token(pool_app, resident)
 
-    def post(slot: str) -> Callable[[], object]:
-        client = pool_app.test_client()
-        body = {"choices": [[slot]], "version": "new"}
-        return lambda: client.post(entries_url(rid), json=body, headers=auth)
-
-    results = at_once([post(s) for s in slots])
+    racers = [api_post(pool_app, rid, auth, {"choices": [[s]], "version": "new"}) for s in slots]
+    results = at_once(racers)
     assert statuses(results) == [201] + [409] * (RACERS - 1)
     for lost in (r for r in results if r.status_code == 409):  # type: ignore[attr-defined]
         assert_error(lost, 409, "entry_changed")  # type: ignore[arg-type]
@@ -118,12 +119,11 @@ def test_twenty_api_edits_without_a_version_are_serialised(pool_app: Flask) -> N
     resident, gid = group(pool_app, TENANT)
     auth = api_token(pool_app, resident)
 
-    def post(n: int) -> Callable[[], object]:
-        client = pool_app.test_client()
-        ranked = [[slots[(n + k) % 3]] for k in range(3)]
-        return lambda: client.post(entries_url(rid), json={"choices": ranked}, headers=auth)
-
-    assert statuses(at_once([post(n) for n in range(RACERS)])) == [201] * RACERS
+    racers = [
+        api_post(pool_app, rid, auth, {"choices": [[slots[(n + k) % 3]] for k in range(3)]})
+        for n in range(RACERS)
+    ]
+    assert statuses(at_once(racers)) == [201] * RACERS
     ((choices),) = stored(pool_app, rid, gid)  # one entry, one whole set of choices
     assert sorted(c[0] for c in choices) == sorted(slots)
 
@@ -149,9 +149,7 @@ def test_twenty_tabs_and_the_api_on_one_version(pool_app: Flask) -> None:
         return lambda: client.post(f"/{TENANT}/lottery/rounds/{rid}/enter", data=data)
 
     def api(slot: str) -> Callable[[], object]:
-        client = pool_app.test_client()
-        body = {"choices": [[slot]], "version": version}
-        return lambda: client.post(entries_url(rid), json=body, headers=auth)
+        return api_post(pool_app, rid, auth, {"choices": [[slot]], "version": version})
 
     calls = [tab(s) if n % 2 else api(s) for n, s in enumerate(slots[1:], start=1)]
     results = at_once(calls)
