@@ -31,7 +31,7 @@ _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
 SINGLE_LINE = re.compile(f"[\t\n\r{_CONTROLS}{_BIDI}{_ZERO_WIDTH}]")
 MULTI_LINE = re.compile(f"[{_CONTROLS}{_BIDI}{_ZERO_WIDTH}]")
 # A value that starts like an ISO date (2026-04-01, 2026-04-01T09:00 …), with its year.
-ISO_DATE = re.compile(r"\s*([+-]?\d{4,})-\d{1,2}-\d{1,2}(?:$|[T ])")
+ISO_DATE = re.compile(r"\s*([+-]?\d{4,})-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?:$|[T ])")
 _MULTI_LINE_KEY = "shisetsu.multi_line_fields"
 
 
