@@ -70,7 +70,7 @@ def check_request() -> None:
             _check_pair(key, value, multi_line=_is_multi_line(key, multi))
         for key, upload in request.files.items(multi=True):
             _check_pair(key, upload.filename or "", multi_line=False)
-    elif request.is_json and request.content_length != 0:
+    elif request.is_json and request.get_data(cache=True).strip():
         for value in _json_strings(_parsed_json()):
             _check_text(value, multi_line=True)
             _check_date(value)

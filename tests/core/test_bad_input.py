@@ -163,6 +163,13 @@ def test_api_refuses_invisible_characters_and_bad_json(app: Flask) -> None:
         assert_error(response, 400, "bad_json")
 
 
+def test_an_empty_json_body_is_left_to_the_view(app: Flask) -> None:
+    response = app.test_client().get(
+        f"/api/v1/{TENANT}/facilities", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 200
+
+
 def test_huge_bodies_are_413(app: Flask) -> None:
     huge = "x" * (1024 * 1024 + 1)
     response = app.test_client().post(f"/{TENANT}/account/login", data={"login": huge})
