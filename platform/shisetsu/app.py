@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shisetsu import api, i18n, security, tenancy_web
-from shisetsu.auth import sessions
+from shisetsu import api, forms_text, i18n, security, tenancy_web
+from shisetsu.auth import limits, sessions
 from shisetsu.auth.setup import init_login_manager
 from shisetsu.blueprints import register_blueprints
 from shisetsu.commands import register_cli
@@ -44,6 +44,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    limits.init_app(app)  # back from the in-memory fallback once Redis answers
     login_manager.init_app(app)
     init_login_manager(login_manager)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -57,6 +58,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     register_blueprints(app)
     api.register(app)
+    forms_text.init_app(app)  # bad text refused: after the API's hooks, before every view
 
     init_runtimes(app)
     set_lottery_source(app, lottery_source)  # slots of rounds in progress show as 抽

@@ -14,6 +14,8 @@ import zoneinfo
 from typing import Protocol
 
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
+# The years people may ask for: arithmetic near year 1 or 9999 would overflow.
+MIN_YEAR, MAX_YEAR = 1900, 2999
 WEEKDAYS_JA = "月火水木金土日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Start of each era (the first day of its year 1), newest first.
@@ -22,6 +24,15 @@ ERAS = (
     (dt.date(1989, 1, 8), "平成"),
     (dt.date(1926, 12, 25), "昭和"),
 )
+
+
+def parse_day(raw: str | None) -> dt.date | None:
+    """An ISO date (``2026-04-01``) from :data:`MIN_YEAR` to :data:`MAX_YEAR`, else None."""
+    try:
+        day = dt.date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+    return day if MIN_YEAR <= day.year <= MAX_YEAR else None
 
 
 def is_english(locale: str) -> bool:

@@ -5,6 +5,13 @@ from typing import Any
 from werkzeug.routing import IntegerConverter, Map
 
 MAX_ID = 2**31 - 1
+# No list has this many pages; a larger ``?page=`` would overflow the database's OFFSET.
+MAX_PAGE = 100_000
+
+
+def page_number(raw: int | None, last: int = MAX_PAGE) -> int:
+    """A ``?page=`` value as a page number from 1 to ``last`` (missing or bad: 1)."""
+    return min(max(raw or 1, 1), last)
 
 
 class BoundedIntConverter(IntegerConverter):

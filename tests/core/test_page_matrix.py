@@ -15,15 +15,8 @@ import re
 from flask import Flask
 from werkzeug.routing import Rule
 
-from shisetsu.auth.access import PUBLIC, permits
-from tests.support.matrix import API, STAFF_ROLES, World, make_world
+from tests.support.matrix import API, PRINCIPALS, STAFF_ROLES, World, admitted, make_world
 
-PRINCIPALS = {
-    "anonymous": ("", ""),
-    "resident": ("resident", "resident"),
-    **{role: ("staff", role) for role in STAFF_ROLES},
-    "auditor": ("auditor", "auditor"),
-}
 NOT_ROUTES_OF_THE_APP = {"static", "api-docs.openapi_json"}
 
 # endpoint → (status, content type, why it is not a page with a heading)
@@ -78,20 +71,6 @@ def get_rules(app: Flask) -> list[Rule]:
             and not r.rule.startswith(API)
         ),
         key=lambda r: r.rule,
-    )
-
-
-def admitted(app: Flask, rule: Rule, who: str) -> bool:
-    """Whether ``who`` may open the page (the access matrix checks everyone else's 403)."""
-    access = app.view_functions[rule.endpoint].access
-    if PUBLIC in access:
-        return True
-    kind, role = PRINCIPALS[who]
-    # An auditor is nobody on tenant pages; staff and residents are nobody on ward pages.
-    return (
-        bool(kind)
-        and (kind == "auditor") == rule.rule.startswith("/ward")
-        and permits(access, kind, role)
     )
 
 

@@ -77,6 +77,9 @@ def test_a_tampered_language_cookie_falls_back_to_japanese(client: FlaskClient) 
 )
 def test_language_switch_never_redirects_off_site(client: FlaskClient, target: str) -> None:
     response = client.get("/lang/en", query_string={"next": target})
+    if "\t" in target:  # control characters are refused before any view
+        assert response.status_code == 400
+        return
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 

@@ -9,7 +9,7 @@ import io
 import pytest
 from flask import Flask
 
-from shisetsu.booking.exports import to_csv
+from shisetsu.spreadsheets import to_csv
 from tests.fixtures.auth import make_staff, sign_in_as
 from tests.support.booking import (
     book,

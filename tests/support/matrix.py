@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from shisetsu.audit.models import Incident
-from shisetsu.auth.access import PUBLIC
+from shisetsu.auth.access import PUBLIC, permits
 from shisetsu.dates import add_months_clamped
 from shisetsu.db import Base, PlatformBase
 from shisetsu.extensions import db
@@ -45,6 +45,13 @@ STAFF_ROLES = ("responsible", "handler", "counter")
 NOWHERE = 987654
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 API = "/api/"
+# Everyone a page may be opened by: (kind, role) as the access declarations name them.
+PRINCIPALS = {
+    "anonymous": ("", ""),
+    "resident": ("resident", "resident"),
+    **{role: ("staff", role) for role in STAFF_ROLES},
+    "auditor": ("auditor", "auditor"),
+}
 
 
 @dataclass
@@ -215,6 +222,20 @@ def lottery_rounds(app: Flask, group_id: int) -> tuple[int, int, int]:
         )
         assert won is not None
         return taking, drawn, won
+
+
+def admitted(app: Flask, rule: Rule, who: str) -> bool:
+    """Whether ``who`` may open the route (the access matrix checks everyone else's 403)."""
+    access = app.view_functions[rule.endpoint].access
+    if PUBLIC in access:
+        return True
+    kind, role = PRINCIPALS[who]
+    # An auditor is nobody on tenant pages; staff and residents are nobody on ward pages.
+    return (
+        bool(kind)
+        and (kind == "auditor") == rule.rule.startswith("/ward")
+        and permits(access, kind, role)
+    )
 
 
 def principal_for(app: Flask, rule: Rule) -> str:

@@ -117,6 +117,13 @@ class EntryRequestSchema(Schema):
         validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "Which of your groups enters (needed if you have several)"},
     )
+    version = fields.String(
+        validate=validate.Length(max=64),
+        metadata={
+            "description": 'The entry\'s version as last read ("new" for none): if it has '
+            "changed since, the answer is 409 entry_changed and nothing is saved"
+        },
+    )
 
 
 class ChoiceSchema(Schema):
@@ -133,6 +140,7 @@ class EntrySchema(Schema):
     group = fields.Integer(required=True)
     withdrawn = fields.Boolean(required=True)
     updated_at = fields.DateTime(required=True)
+    version = fields.String(required=True, metadata={"description": "Send it back to edit"})
     choices = fields.List(fields.Nested(ChoiceSchema), required=True)
 
 
@@ -177,6 +185,7 @@ def entry_dict(entry: LotteryEntry) -> dict[str, Any]:
         "group": entry.group_id,
         "withdrawn": entry.withdrawn_at is not None,
         "updated_at": entry.updated_at.isoformat(),
+        "version": entry_ops.fingerprint(entry),
         "choices": [{"rank": c.rank, "slots": list(c.slot_ids)} for c in entry.choices],
     }
 
@@ -254,7 +263,12 @@ def my_entries(round_id: int) -> Any:
 @bp.alt_response(401, schema="Error", description="No valid bearer token")
 @bp.alt_response(403, schema="Error", description="Only residents enter the lottery")
 @bp.alt_response(404, schema="Error", description="Unknown tenant or round")
-@bp.alt_response(409, schema="Error", description="entries_closed: the round takes no entries now")
+@bp.alt_response(
+    409,
+    schema="Error",
+    description="entries_closed: the round takes no entries now; entry_changed: the entry "
+    "changed since the version sent",
+)
 @bp.alt_response(
     422,
     schema=BookingErrorSchema,
@@ -277,10 +291,13 @@ def enter(body: dict[str, Any], round_id: int) -> Any:
             body["choices"],
             now=utcnow(),
             account_id=current_user.id,
+            version=body.get("version"),
         )
     )
     if isinstance(entered, entry_ops.EntriesClosed):
         return _error(409, "entries_closed", _l("This lottery round does not take entries now."))
+    if isinstance(entered, entry_ops.EntryChanged):
+        return _error(409, "entry_changed", entry_ops.EntryChanged.text)
     if isinstance(entered, Refusal):
         return _error(
             422,

@@ -2,16 +2,14 @@
 
 The list is what the counter processed on one local day: bookings taken (online or at
 the counter), payments received and cancellations (with refunds), in time order, with
-totals — what a designated manager reconciles the till against. CSV comes as UTF-8 with
-a BOM (Excel recognises it) or as cp932 (Shift_JIS, for older tools); PDFs are rendered
+totals — what a designated manager reconciles the till against. CSV (written by
+:mod:`shisetsu.spreadsheets`) comes as UTF-8 with a BOM or as cp932; PDFs are rendered
 by WeasyPrint from HTML with an A4 print stylesheet and Japanese fonts.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +22,7 @@ from sqlalchemy.orm import Session
 from shisetsu.booking.display import describe_slots, room_name
 from shisetsu.booking.models import BY_AUTO, Booking
 from shisetsu.printing import wareki
+from shisetsu.spreadsheets import Cell
 from shisetsu.tenancy.config import TenantConfig
 
 NEW, PAYMENT, CANCELLATION = "booking", "payment", "cancellation"
@@ -32,20 +31,6 @@ KIND_LABELS: dict[str, LazyString] = {
     PAYMENT: _l("Payment"),
     CANCELLATION: _l("Cancellation"),
 }
-ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
-# Characters Windows' Shift_JIS spells differently (the "wave dash problem").
-CP932_FIXES = str.maketrans(
-    {
-        "\u301c": "\uff5e",  # 〜 WAVE DASH → ～
-        "\u2212": "\uff0d",  # − MINUS SIGN → －
-        "\u2014": "\u2015",  # — EM DASH → ―
-        "\u2016": "\u2225",  # ‖ → ∥
-        "\u00a2": "\uffe0",
-        "\u00a3": "\uffe1",
-        "\u00ac": "\uffe2",
-        "\u2013": "-",  # – EN DASH (slot times) → -
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -144,7 +129,7 @@ def daily_list(session: Session, config: TenantConfig, day: dt.date) -> DailyLis
     return result
 
 
-def csv_rows(config: TenantConfig, daily: DailyList, locale: str) -> list[list[str]]:
+def csv_rows(config: TenantConfig, daily: DailyList, locale: str) -> list[list[Cell]]:
     """Header and one line per event (the current locale's headings)."""
     zone = zoneinfo.ZoneInfo(config.timezone)
     header = [
@@ -159,7 +144,7 @@ def csv_rows(config: TenantConfig, daily: DailyList, locale: str) -> list[list[s
         str(_l("Handled by")),
         str(_l("Remarks")),
     ]
-    lines = [header]
+    lines: list[list[Cell]] = [list(header)]
     for row in daily.rows:
         b = row.booking
         lines.append(
@@ -171,23 +156,12 @@ def csv_rows(config: TenantConfig, daily: DailyList, locale: str) -> list[list[s
                 room_name(b, locale),
                 b.date.isoformat(),
                 describe_slots(config, b, locale),
-                str(row.amount),
+                row.amount,
                 row.handler,
                 row.note,
             ]
         )
     return lines
-
-
-def to_csv(rows: list[list[str]], encoding: str) -> bytes:
-    """CSV bytes: ``utf-8`` (with a BOM) or ``cp932`` (unmappable characters become ?)."""
-    codec = ENCODINGS[encoding]
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    text = buffer.getvalue()
-    if codec == "cp932":
-        return text.translate(CP932_FIXES).encode("cp932", errors="replace")
-    return text.encode(codec)
 
 
 def print_date(day: dt.date, locale: str) -> str:

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from shisetsu import audit
+from shisetsu import audit, spreadsheets
 from shisetsu.attempts import attempt
 from shisetsu.auth.access import ANY_STAFF, OPERATIONS, access, permits
 from shisetsu.booking import exports
@@ -34,7 +34,7 @@ from shisetsu.booking.models import ACTIVE, BY_STAFF, Booking
 from shisetsu.booking.payments import cancel_booking, lock_booking, record_payment, refund_quote
 from shisetsu.booking.policy import reductions
 from shisetsu.booking.views import template_helpers
-from shisetsu.dates import local_today
+from shisetsu.dates import local_today, parse_day
 from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.facilities.operations import list_facilities
@@ -55,10 +55,10 @@ def _day_arg() -> dt.date:
     raw = request.args.get("date")
     if not raw:
         return local_today(current_runtime().config)
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
+    day = parse_day(raw)
+    if day is None:
         abort(400)
+    return day
 
 
 def _booking_or_404(booking_id: int) -> Booking:
@@ -274,7 +274,7 @@ def daily() -> str:
 def daily_csv() -> ResponseReturnValue:
     """Former direct CSV download: the list names groups, so files of it are now encrypted
     exports (recorded in the ledger); sends the reader to the day's list and its form."""
-    if request.args.get("encoding", "utf-8") not in exports.ENCODINGS:
+    if request.args.get("encoding", "utf-8") not in spreadsheets.ENCODINGS:
         abort(400)
     return _to_daily_export(_day_arg())
 

@@ -17,6 +17,7 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
+from shisetsu import spreadsheets
 from shisetsu.booking import exports as daily_exports
 from shisetsu.booking import printing
 from shisetsu.booking.display import describe_slots, room_name, status_label
@@ -25,6 +26,7 @@ from shisetsu.exports.operations import FORMATS, Document
 from shisetsu.facilities.models import Facility, Room
 from shisetsu.groups.models import Group
 from shisetsu.printing import render_pdf
+from shisetsu.spreadsheets import Cell
 from shisetsu.tenancy.config import TenantConfig
 from shisetsu.tenancy.models import Tenant
 
@@ -79,7 +81,7 @@ class BookingScope:
 
 
 def build(
-    content: str, stem: str, fmt: str, rows: list[list[str]], pdf: Callable[[], bytes]
+    content: str, stem: str, fmt: str, rows: list[list[Cell]], pdf: Callable[[], bytes]
 ) -> Document:
     """``rows`` (a header and records) as CSV in ``fmt``'s encoding, or ``pdf()``
     (:class:`TooLongForPdf` past :data:`PDF_MAX_ROWS` records)."""
@@ -87,11 +89,11 @@ def build(
         raise ValueError(f"unknown format {fmt!r}")
     if fmt == "pdf" and len(rows) - 1 > PDF_MAX_ROWS:
         raise TooLongForPdf(len(rows) - 1)
-    body = pdf() if fmt == "pdf" else daily_exports.to_csv(rows, fmt.removeprefix("csv-"))
+    body = pdf() if fmt == "pdf" else spreadsheets.to_csv(rows, fmt.removeprefix("csv-"))
     return Document(content, stem, fmt, body, len(rows) - 1)
 
 
-def table_pdf(ctx: Context, title: str, scope: str, rows: list[list[str]]) -> bytes:
+def table_pdf(ctx: Context, title: str, scope: str, rows: list[list[Cell]]) -> bytes:
     """A header and records as an A4 landscape table (Japanese fonts, page numbers)."""
     html = render_template(
         "exports/print/table.html",
@@ -105,7 +107,7 @@ def table_pdf(ctx: Context, title: str, scope: str, rows: list[list[str]]) -> by
     return render_pdf(html)
 
 
-def group_rows(session: Session) -> list[list[str]]:
+def group_rows(session: Session) -> list[list[Cell]]:
     """Header and one line per registered group, with its personal items."""
     header = [
         str(_l("Group number")),
@@ -126,11 +128,11 @@ def group_rows(session: Session) -> list[list[str]]:
         str(_l("Members")),
         str(_l("Residents")),
     ]
-    lines = [header]
+    lines: list[list[Cell]] = [list(header)]
     for g in session.scalars(sa.select(Group).order_by(Group.id)):
         lines.append(
             [
-                str(g.id),
+                g.id,
                 g.name,
                 g.category,
                 g.status,
@@ -145,8 +147,8 @@ def group_rows(session: Session) -> list[list[str]]:
                 g.contact_phone_home or "",
                 g.contact_phone_mobile or "",
                 g.contact_email,
-                str(g.member_count),
-                str(g.resident_count),
+                g.member_count,
+                g.resident_count,
             ]
         )
     return lines
@@ -177,7 +179,7 @@ def bookings_in(session: Session, scope: BookingScope) -> list[Booking]:
     return list(session.scalars(query))
 
 
-def booking_rows(session: Session, ctx: Context, scope: BookingScope) -> list[list[str]]:
+def booking_rows(session: Session, ctx: Context, scope: BookingScope) -> list[list[Cell]]:
     """Header and one line per booking, with the group and its representative."""
     header = [
         str(_l("Booking number")),
@@ -193,7 +195,7 @@ def booking_rows(session: Session, ctx: Context, scope: BookingScope) -> list[li
         str(_l("Fee (yen)")),
         str(_l("Receipt number")),
     ]
-    lines = [header]
+    lines: list[list[Cell]] = [list(header)]
     for b in bookings_in(session, scope):
         lines.append(
             [
@@ -201,13 +203,13 @@ def booking_rows(session: Session, ctx: Context, scope: BookingScope) -> list[li
                 b.date.isoformat(),
                 describe_slots(ctx.config, b, ctx.locale),
                 room_name(b, ctx.locale),
-                str(b.group_id),
+                b.group_id,
                 b.group.name,
                 b.group.representative_name,
-                str(b.attendees),
+                b.attendees,
                 b.purpose,
                 status_label(b),
-                str(b.fee_total),
+                b.fee_total,
                 b.receipt_no or "",
             ]
         )

@@ -47,7 +47,6 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 PASSWORD_LENGTH = 16
 DOWNLOAD_LIFETIME = timedelta(minutes=15)
 PAGE_SIZE = 50
-MAX_PAGE = 100_000  # a ?page= beyond any ledger, kept small enough for every database
 
 
 @dataclass(frozen=True)
@@ -158,11 +157,6 @@ def purge_expired(session: Session) -> int:
         sa.delete(PendingDownload).where(PendingDownload.expires_at <= utcnow())
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def page_number(raw: int | None) -> int:
-    """A ``?page=`` value as a page number from 1 to :data:`MAX_PAGE`."""
-    return min(max(raw or 1, 1), MAX_PAGE)
 
 
 def ledger_page(session: Session, page: int) -> tuple[list[ExportLedger], bool]:

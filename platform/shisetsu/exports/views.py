@@ -33,6 +33,7 @@ from shisetsu.exports.forms import (
 from shisetsu.extensions import db
 from shisetsu.facilities.operations import list_facilities
 from shisetsu.i18n import current_locale
+from shisetsu.routing import page_number
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("exports", __name__, url_prefix="/<tenant>/manage/exports")
@@ -76,7 +77,7 @@ def _blank_forms() -> dict[str, FlaskForm]:
 def _index(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
     """The forms (``forms`` replace blank ones, e.g. with their errors) and the ledger."""
     session = db.session()
-    page = ops.page_number(request.args.get("page", type=int))
+    page = page_number(request.args.get("page", type=int))
     rows, more = ops.ledger_page(session, page)
     lines = [(row, content.describe(session, row.content, current_locale())) for row in rows]
     html = render_template(

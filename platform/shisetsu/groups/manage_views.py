@@ -39,6 +39,7 @@ from shisetsu.groups.models import PENDING, STATUSES, Group
 from shisetsu.groups.operations import Ineligible
 from shisetsu.plugins import Violation
 from shisetsu.refusals import Refusal
+from shisetsu.routing import page_number
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("groups_manage", __name__, url_prefix="/<tenant>/manage/groups")
@@ -61,7 +62,7 @@ def _can_review() -> bool:
 
 
 def _page_number() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return page_number(request.args.get("page", type=int))
 
 
 def _group_or_404(group_id: int, *, lock: bool = False) -> Group:

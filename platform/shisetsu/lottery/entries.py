@@ -3,16 +3,20 @@
 A choice is one slot or a set of slots of one room on one day (a full-day set id counts
 as its slots); a group enters each slot at most once, only slots of the usage month that
 are in the lottery (not closed, not held). Refusals are :class:`Violation` lists (422);
-a round that does not take entries now is :class:`EntriesClosed` (409).
+a round that does not take entries now is :class:`EntriesClosed` (409). Edits of one
+group's entry are serialised (:func:`locked_entry`); an edit made from an outdated form
+(its :func:`fingerprint` no longer matches) is :class:`EntryChanged` (409).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from shisetsu.dates import (
@@ -52,6 +56,16 @@ class EntriesClosed(Refusal):
 
     def __init__(self, round_id: int) -> None:
         super().__init__(message=str(round_id))
+
+
+class EntryChanged(Refusal):
+    """The entry changed since the form was shown (another window or request won)."""
+
+    code = "entry_changed"
+    text = _l(
+        "This entry was changed in another window or by another request just now. "
+        "Please check it and make your change again."
+    )
 
 
 class EntryRefused(Refusal):
@@ -132,6 +146,38 @@ def entry_of(session: Session, rnd: LotteryRound, group_id: int) -> LotteryEntry
     return session.scalar(query)
 
 
+def locked_entry(session: Session, rnd: LotteryRound, group_id: int) -> LotteryEntry | None:
+    """The group's entry, locked (``SELECT … FOR UPDATE``) until the transaction ends.
+
+    The group's row is locked first, so two first entries of one group wait for each other
+    too (there is no entry row to lock yet); the entry is re-read as committed meanwhile.
+    """
+    session.execute(sa.select(Group.id).where(Group.id == group_id).with_for_update())
+    query = (
+        sa.select(LotteryEntry)
+        .where(LotteryEntry.round_id == rnd.id, LotteryEntry.group_id == group_id)
+        .options(selectinload(LotteryEntry.choices))
+        .with_for_update(of=LotteryEntry)
+        .execution_options(populate_existing=True)
+    )
+    return session.scalar(query)
+
+
+def fingerprint(entry: LotteryEntry | None) -> str:
+    """A short digest of what the entry holds now, carried by the form that edits it."""
+    if entry is None:
+        return "new"
+    text = "|".join(
+        [
+            str(entry.id),
+            entry.updated_at.isoformat(),
+            str(entry.withdrawn_at),
+            *(f"{c.rank}:{','.join(c.slot_ids)}" for c in entry.choices),
+        ]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def check_choices(
     session: Session,
     runtime: TenantRuntime,
@@ -196,17 +242,22 @@ def enter(
     *,
     now: dt.datetime,
     account_id: int | None = None,
+    version: str | None = None,
 ) -> LotteryEntry:
     """Enter (or replace) ``group``'s ranked choices; the caller commits.
 
-    Raises :class:`EntriesClosed` (409) or :class:`EntryRefused` (422).
+    ``version`` is the :func:`fingerprint` the editing form was made from (None: no check).
+    Raises :class:`EntriesClosed` (409), :class:`EntryChanged` (409) or
+    :class:`EntryRefused` (422).
     """
     if not takes_entries(rnd, now):
         raise EntriesClosed(rnd.id)
     # A closure being confirmed on these facilities goes first; its days are then closed.
     share_facilities(session, facilities_of(session, [s for c in choices for s in c]))
+    entry = locked_entry(session, rnd, group.id)
+    if version is not None and version != fingerprint(entry):
+        raise EntryChanged()
     resolved = check_choices(session, runtime, rnd, group, choices, now=now)
-    entry = entry_of(session, rnd, group.id)
     if entry is None:
         entry = LotteryEntry(
             round_id=rnd.id,
@@ -237,7 +288,7 @@ def withdraw(
     """Withdraw the group's entry (None if it had none); raises :class:`EntriesClosed`."""
     if not takes_entries(rnd, now):
         raise EntriesClosed(rnd.id)
-    entry = entry_of(session, rnd, group.id)
+    entry = locked_entry(session, rnd, group.id)
     if entry is None or entry.withdrawn_at is not None:
         return entry
     entry.withdrawn_at = now

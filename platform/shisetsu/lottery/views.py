@@ -165,13 +165,17 @@ def enter(round_id: int) -> ResponseReturnValue:
                 choices,
                 now=utcnow(),
                 account_id=current_user.id,
+                version=request.form.get("version"),
             ),
             done=_("Your lottery entry has been saved. A receipt mail is on its way."),
         )
         if not isinstance(entered, Refusal):
             return redirect(url_for(".index"))
+        existing = entries.entry_of(session, rnd, group.id)  # as it is now
         if isinstance(entered, entries.EntriesClosed):
             violations, status = [_("This lottery round does not take entries now.")], 409
+        elif isinstance(entered, entries.EntryChanged):
+            violations, status = [str(entries.EntryChanged.text)], 409
         else:
             violations = [v.message(current_locale()) for v in entered.violations]
             status = 422
@@ -186,6 +190,7 @@ def enter(round_id: int) -> ResponseReturnValue:
         room_id=room_id,
         options=options,
         chosen=chosen,
+        version=entries.fingerprint(existing),
         violations=violations,
         taking=entries.takes_entries(rnd, utcnow()),
     )

@@ -11,19 +11,14 @@ from shisetsu.retention import chain
 from shisetsu.retention.inventory import Row, inventory
 from shisetsu.retention.models import DeletionCertificate
 from shisetsu.retention.requests import pending_requests
+from shisetsu.routing import page_number
 
 PER_PAGE = 20
-MAX_PAGE = 100_000
-
-
-def clamp_page(value: int | None) -> int:
-    """A page number from the query string, within 1..MAX_PAGE (a huge one is no overflow)."""
-    return min(max(value or 1, 1), MAX_PAGE)
 
 
 def page_of(session: Session, page: int) -> tuple[list[DeletionCertificate], bool]:
     """Certificates of page ``page`` (1-based) and whether an older page follows."""
-    page = clamp_page(page)
+    page = page_number(page)
     stmt = (
         sa.select(DeletionCertificate)
         .order_by(DeletionCertificate.id.desc())

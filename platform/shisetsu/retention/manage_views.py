@@ -15,6 +15,7 @@ from shisetsu.retention import certificates, chain
 from shisetsu.retention.labels import template_helpers
 from shisetsu.retention.models import DeletionCertificate
 from shisetsu.retention.printing import certificate_pdf, pdf_filename
+from shisetsu.routing import page_number
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("retention_manage", __name__, url_prefix="/<tenant>/manage/privacy")
@@ -30,7 +31,7 @@ def _tenant() -> dict[str, object]:
 @access(*OPERATIONS)
 def index() -> str:
     """The personal-data inventory and the deletion certificates, newest first."""
-    page = certificates.clamp_page(request.args.get("page", 1, type=int))
+    page = page_number(request.args.get("page", type=int))
     overview = certificates.overview(db.session(), g.tenant.slug, page)
     body = render_template(
         "retention/manage/index.html",

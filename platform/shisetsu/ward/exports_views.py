@@ -16,6 +16,7 @@ from shisetsu.exports import content
 from shisetsu.exports import operations as ops
 from shisetsu.exports.models import ExportLedger
 from shisetsu.i18n import current_locale
+from shisetsu.routing import page_number
 from shisetsu.ward import console
 from shisetsu.ward.web import app_object, audited_tenant_or_404
 
@@ -29,7 +30,7 @@ Lines = list[tuple[ExportLedger, str]]
 def ledger(slug: str) -> str:
     """One operator's exports, newest first, paginated; unknown slug → 404."""
     tenant = audited_tenant_or_404(slug)
-    page = ops.page_number(request.args.get("page", type=int))
+    page = page_number(request.args.get("page", type=int))
     locale = current_locale()
 
     def read(session: Session) -> tuple[Lines, bool]:

@@ -16,6 +16,7 @@ from shisetsu.retention import certificates, chain
 from shisetsu.retention.labels import template_helpers
 from shisetsu.retention.models import DeletionCertificate
 from shisetsu.retention.printing import certificate_pdf, pdf_filename
+from shisetsu.routing import page_number
 from shisetsu.tenancy.runtime import runtime_for
 from shisetsu.ward import console
 from shisetsu.ward.web import app_object, audited_tenant_or_404
@@ -29,7 +30,7 @@ bp.context_processor(template_helpers)
 def index(slug: str) -> str:
     """The tenant's personal-data inventory and its deletion certificates, newest first."""
     tenant = audited_tenant_or_404(slug)
-    page = certificates.clamp_page(request.args.get("page", 1, type=int))
+    page = page_number(request.args.get("page", type=int))
     overview = console.read_tenant(
         app_object(),
         slug,

@@ -13,6 +13,7 @@ from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import AUDITOR, access
 from shisetsu.extensions import db
 from shisetsu.people.roles import ROLE_LABELS
+from shisetsu.routing import page_number
 from shisetsu.signin.credential_views import password_page, recovery_codes_page
 from shisetsu.signin.flow import SignInFlow, second_factor_limits
 from shisetsu.tenancy.models import Tenant
@@ -145,8 +146,8 @@ def staff_roster() -> str:
     """The staff roster (取扱責任者・取扱者 …) of one tenant with ``?slug=``, or a summary of
     every tenant's; the auditor's view is logged in each tenant read."""
     tenants, slug = _tenants()
-    page = request.args.get("page", 1, type=int) or 1
-    sections = reads.roster_of(app_object(), tenants, request_actor(), page=max(1, page))
+    page = page_number(request.args.get("page", type=int))
+    sections = reads.roster_of(app_object(), tenants, request_actor(), page=page)
     return render_template(
         "ward/staff_roster.html" if slug else "ward/staff_overview.html",
         sections=sections,
