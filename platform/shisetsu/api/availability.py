@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from shisetsu.api.schemas import LocalizedTextSchema
+from shisetsu.api.schemas import LocalizedTextSchema, link, links
 from shisetsu.auth.access import PUBLIC, access
 from shisetsu.errors import error_body
 from shisetsu.extensions import db
@@ -132,6 +132,20 @@ def _invalid_period(message: Any) -> None:
 @bp.response(200, AvailabilitySchema)
 @bp.alt_response(400, schema="Error", description="Malformed request")
 @bp.alt_response(404, schema="Error", description="Unknown tenant, facility or room")
+@bp.doc(
+    operationId="getAvailability",
+    **links(
+        200,
+        book={
+            **link("createBooking", "Book one of the slots"),
+            "requestBody": {
+                "slots": ["$response.body#/slots/0/id"],
+                "attendees": 1,
+                "purpose": "Practice",
+            },
+        },
+    ),
+)
 @access(PUBLIC)
 def get_availability(
     from_: Any, to: Any, facility: str | None = None, room: int | None = None

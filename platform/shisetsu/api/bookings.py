@@ -18,7 +18,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from shisetsu.api.schemas import LocalizedTextSchema
+from shisetsu.api.schemas import LocalizedTextSchema, link, links
 from shisetsu.api.tokens import BEARER
 from shisetsu.attempts import attempt
 from shisetsu.auth.access import RESIDENT, access
@@ -231,7 +231,16 @@ def _group(body: dict[str, Any]) -> Group | Response:
 @bp.alt_response(401, schema="Error", description="No valid bearer token")
 @bp.alt_response(403, schema="Error", description="Only residents have bookings here")
 @bp.alt_response(404, schema="Error", description="Unknown tenant")
-@bp.doc(security=BEARER)
+@bp.doc(
+    security=BEARER,
+    operationId="listBookings",
+    **links(
+        200,
+        booking=link(
+            "getBooking", "One of the bookings", booking_id="$response.body#/bookings/0/id"
+        ),
+    ),
+)
 @access(RESIDENT)
 def list_bookings() -> Any:
     """The bookings of my groups (cancelled ones included), latest use date first."""
@@ -252,7 +261,15 @@ def list_bookings() -> Any:
     schema=BookingErrorSchema,
     description="booking_refused with every violation, or unprocessable for a malformed body",
 )
-@bp.doc(security=BEARER)
+@bp.doc(
+    security=BEARER,
+    operationId="createBooking",
+    **links(
+        201,
+        booking=link("getBooking", "The new booking", booking_id="$response.body#/id"),
+        mine=link("listBookings", "My bookings, the new one among them"),
+    ),
+)
 @access(RESIDENT)
 def create_booking(body: dict[str, Any]) -> Any:
     """Book slots of one room on one day for one of my groups (all or nothing)."""
@@ -279,7 +296,7 @@ def create_booking(body: dict[str, Any]) -> Any:
 @bp.alt_response(401, schema="Error", description="No valid bearer token")
 @bp.alt_response(403, schema="Error", description="Only residents have bookings here")
 @bp.alt_response(404, schema="Error", description="Unknown tenant, or not one of my bookings")
-@bp.doc(security=BEARER)
+@bp.doc(security=BEARER, operationId="getBooking")
 @access(RESIDENT)
 def get_booking(booking_id: int) -> Any:
     """One booking of my groups."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from shisetsu.api.schemas import FacilitySchema
+from shisetsu.api.schemas import FacilitySchema, link, links
 from shisetsu.auth.access import PUBLIC, access
 from shisetsu.extensions import db
 from shisetsu.facilities.models import Facility
@@ -45,6 +45,17 @@ def facility_dict(facility: Facility) -> dict[str, Any]:
 @bp.get("/facilities")
 @bp.response(200, FacilitySchema(many=True))
 @bp.alt_response(404, schema="Error", description="Unknown tenant")
+@bp.doc(
+    operationId="listFacilities",
+    **links(
+        200,
+        availability=link(
+            "getAvailability",
+            "Availability of the first room",
+            query__room="$response.body#/0/rooms/0/id",
+        ),
+    ),
+)
 @access(PUBLIC)
 def list_tenant_facilities() -> list[dict[str, Any]]:
     """Facilities of one operator, with their rooms."""

@@ -18,6 +18,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from shisetsu.api.bookings import SLOT_ID, BookingErrorSchema, _group
+from shisetsu.api.schemas import link, links
 from shisetsu.api.tokens import BEARER
 from shisetsu.attempts import attempt
 from shisetsu.auth.access import PUBLIC, RESIDENT, access
@@ -42,6 +43,8 @@ bp = Blueprint(
     description="The monthly lottery: rounds, their commitments and seeds, and my entries",
 )
 ROUND_ID = f"<int(min=1, max={MAX_ID}):round_id>"
+ANY_ROUND = "$response.body#/rounds/0/id"
+SAME_ROUND = "$request.path.round_id"
 
 
 class RoundSchema(Schema):
@@ -208,6 +211,14 @@ def _error(status: int, code: str, message: Any, **extra: Any) -> Response:
 @bp.get("/rounds")
 @bp.response(200, RoundListSchema)
 @bp.alt_response(404, schema="Error", description="Unknown tenant")
+@bp.doc(
+    operationId="listRounds",
+    **links(
+        200,
+        round=link("getRound", "One of the rounds", round_id=ANY_ROUND),
+        entries=link("listEntries", "My entries in one of the rounds", round_id=ANY_ROUND),
+    ),
+)
 @access(PUBLIC)
 def list_rounds() -> Any:
     """Every round with its commitment, state, revealed seed (null until drawn) and hashes."""
@@ -217,6 +228,16 @@ def list_rounds() -> Any:
 @bp.get(f"/rounds/{ROUND_ID}")
 @bp.response(200, RoundDetailSchema)
 @bp.alt_response(404, schema="Error", description="Unknown tenant or round")
+@bp.doc(
+    operationId="getRound",
+    **links(
+        200,
+        enter={
+            **link("createEntry", "Enter a slot of this round", round_id="$response.body#/id"),
+            "requestBody": {"choices": [["$response.body#/slots/0/id"]]},
+        },
+    ),
+)
 @access(PUBLIC)
 def get_round(round_id: int) -> Any:
     """One round, with every slot it covers and the slot's state."""
@@ -245,7 +266,11 @@ def get_round(round_id: int) -> Any:
 @bp.alt_response(401, schema="Error", description="No valid bearer token")
 @bp.alt_response(403, schema="Error", description="Only residents enter the lottery")
 @bp.alt_response(404, schema="Error", description="Unknown tenant or round")
-@bp.doc(security=BEARER)
+@bp.doc(
+    security=BEARER,
+    operationId="listEntries",
+    **links(200, round=link("getRound", "The round", round_id=SAME_ROUND)),
+)
 @access(RESIDENT)
 def my_entries(round_id: int) -> Any:
     """My groups' entries in the round (withdrawn ones included)."""
@@ -274,7 +299,15 @@ def my_entries(round_id: int) -> Any:
     schema=BookingErrorSchema,
     description="entry_refused with every violation, or unprocessable for a malformed body",
 )
-@bp.doc(security=BEARER)
+@bp.doc(
+    security=BEARER,
+    operationId="createEntry",
+    **links(
+        201,
+        read=link("listEntries", "Read the entry back", round_id=SAME_ROUND),
+        edit=link("createEntry", "Replace the entry", round_id=SAME_ROUND),
+    ),
+)
 @access(RESIDENT)
 def enter(body: dict[str, Any], round_id: int) -> Any:
     """Enter (or replace) my group's ranked choices in an open round."""

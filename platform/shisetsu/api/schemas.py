@@ -53,3 +53,22 @@ class FacilitySchema(Schema):
     kind = fields.String(required=True)
     address = fields.String(allow_none=True)
     rooms = fields.List(fields.Nested(RoomSchema), required=True)
+
+
+def link(operation: str, description: str, **parameters: str) -> dict[str, object]:
+    """An OpenAPI link to ``operation`` (an operationId) on the same tenant.
+
+    ``parameters`` map a parameter of the target (``booking_id``) to a runtime expression
+    (``$response.body#/id``); a ``header.`` or ``query.`` prefix is kept as written.
+    """
+    named = {name.replace("__", "."): value for name, value in parameters.items()}
+    return {
+        "operationId": operation,
+        "description": description,
+        "parameters": {"tenant": "$request.path.tenant", **named},
+    }
+
+
+def links(status: int, **targets: dict[str, object]) -> dict[str, object]:
+    """``@bp.doc(**links(201, name=link(...)))``: the links of one documented response."""
+    return {"responses": {str(status): {"links": targets}}}

@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from shisetsu import audit
 from shisetsu.accounts import operations as accounts
+from shisetsu.api.schemas import link, links
 from shisetsu.auth.access import ANY_STAFF, PUBLIC, access
 from shisetsu.auth.limits import login_limits
 from shisetsu.auth.lockout import Outcome, authenticate
@@ -33,6 +34,8 @@ bp = Blueprint(
     description="Signing in to the API: bearer tokens (expiring, revocable)",
 )
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+# A link parameter that sends the token just issued (POST /tokens) on the next call.
+BEARING = {"header__Authorization": "Bearer {$response.body#/token}"}
 
 
 class TokenRequestSchema(Schema):
@@ -152,6 +155,15 @@ def _locked(locked_until: datetime) -> Response:
 @bp.alt_response(422, schema="Error", description="The body does not match the schema")
 @bp.alt_response(423, schema="Error", description="account_locked, with the unlock time")
 @bp.alt_response(429, schema="Error", description="Too many attempts (per IP, per login)")
+@bp.doc(
+    operationId="createToken",
+    **links(
+        201,
+        me=link("getMe", "Who the new token belongs to", **BEARING),
+        bookings=link("listBookings", "A resident's bookings", **BEARING),
+        revoke=link("revokeToken", "Sign out with the new token", **BEARING),
+    ),
+)
 @access(PUBLIC)
 @login_limits
 def create_token(body: dict[str, Any]) -> Any:
@@ -169,7 +181,7 @@ def create_token(body: dict[str, Any]) -> Any:
 @bp.response(204)
 @bp.alt_response(401, schema="Error", description="No valid bearer token")
 @bp.alt_response(404, schema="Error", description="Unknown tenant")
-@bp.doc(security=BEARER)
+@bp.doc(security=BEARER, operationId="revokeToken")
 @access(RESIDENT, *ANY_STAFF)
 def revoke_current() -> Any:
     """Revoke the bearer token of this request (sign out of the API)."""
@@ -184,7 +196,7 @@ def revoke_current() -> Any:
 @bp.response(200, MeSchema)
 @bp.alt_response(401, schema="Error", description="No valid bearer token")
 @bp.alt_response(404, schema="Error", description="Unknown tenant")
-@bp.doc(security=BEARER)
+@bp.doc(security=BEARER, operationId="getMe")
 @access(RESIDENT, *ANY_STAFF)
 def me() -> Any:
     """Who the bearer token belongs to (to check a token)."""
