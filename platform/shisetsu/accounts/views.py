@@ -29,7 +29,7 @@ from shisetsu.auth.access import PUBLIC, access
 from shisetsu.auth.limits import login_limits, signup_limits
 from shisetsu.auth.lockout import Outcome
 from shisetsu.auth.principals import RESIDENT, principal_for
-from shisetsu.auth.sessions import sign_in, sign_out
+from shisetsu.auth.sessions import sign_in, sign_out, sign_out_everywhere
 from shisetsu.extensions import db
 from shisetsu.i18n import LANG_COOKIE, current_locale
 
@@ -303,6 +303,32 @@ def password() -> Page:
             flash(gettext("Your password is changed. Other sessions were signed out."), "info")
             return redirect(url_for(".home"))
     return _render("password.html", form=form)
+
+
+@bp.route("/sign-out-everywhere", methods=["GET", "POST"], endpoint="sign_out_everywhere")
+@access(RESIDENT)
+def sign_out_everywhere_page() -> Page:
+    """Confirm, then end every session of this account on every device."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        account = current_user.record
+        sign_out_everywhere(account)
+        audit.record(
+            db.session(), audit.UPDATE, "account", account.id, detail="signed out everywhere"
+        )
+        db.session.commit()
+        sign_out()
+        flash(gettext("You are signed out on every device."), "info")
+        return redirect(url_for(".login"))
+    page = render_template(
+        "signin/sign_out_everywhere.html",
+        tenant=g.tenant,
+        form=form,
+        layout="layouts/resident.html",
+        action=url_for(".sign_out_everywhere"),
+        back=url_for(".home"),
+    )
+    return page, 200
 
 
 @bp.post("/locale")
