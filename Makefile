@@ -23,9 +23,9 @@ install: $(STAMP)
 
 ## make run: embedded SQLite, demo data, http://127.0.0.1:5000
 run: install
-	$(BIN)/shisetsu tenants migrate
-	$(BIN)/shisetsu demo seed
-	$(BIN)/shisetsu run --host 127.0.0.1 --port 5000
+	SHISETSU_ENV=development $(BIN)/shisetsu tenants migrate
+	SHISETSU_ENV=development $(BIN)/shisetsu demo seed
+	SHISETSU_ENV=development $(BIN)/shisetsu run --host 127.0.0.1 --port 5000
 
 ## make test: ruff, the import-layer contracts, mypy, pytest (PostgreSQL/Redis/Chromium suites
 ## when reachable), then the date-sensitive tests again at each fixed date
