@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 # Exact versions with hashes of every runtime and dev dependency; `make lock` rewrites it.
 LOCK := requirements/dev.lock
 UV_VERSION := 0.13.9
+# The Makefile is a developer's tool: its commands run as development unless told otherwise
+# (without SHISETSU_ENV the app refuses the default secret key).
+export SHISETSU_ENV ?= development
 
 .PHONY: run test lint layers typecheck pytest test-dates test-random install messages mutants clean
 
@@ -23,9 +26,9 @@ install: $(STAMP)
 
 ## make run: embedded SQLite, demo data, http://127.0.0.1:5000
 run: install
-	SHISETSU_ENV=development $(BIN)/shisetsu tenants migrate
-	SHISETSU_ENV=development $(BIN)/shisetsu demo seed
-	SHISETSU_ENV=development $(BIN)/shisetsu run --host 127.0.0.1 --port 5000
+	$(BIN)/shisetsu tenants migrate
+	$(BIN)/shisetsu demo seed
+	$(BIN)/shisetsu run --host 127.0.0.1 --port 5000
 
 ## make test: ruff, the import-layer contracts, mypy, pytest (PostgreSQL/Redis/Chromium suites
 ## when reachable), then the date-sensitive tests again at each fixed date

@@ -220,6 +220,5 @@ def test_a_device_ended_at_one_tenant_is_not_visible_at_another(pg_app: Flask) -
         with pytest.raises(sa.exc.ProgrammingError) as info:
             session.execute(sa.text("SELECT * FROM tenant_genkikan.ended_sessions"))
         assert isinstance(info.value.orig, psycopg.errors.InsufficientPrivilege)
-    with tenant_session(pg_app, "regasu") as session:
-        with pytest.raises(sa.exc.ProgrammingError):
-            session.execute(sa.text("SELECT * FROM tenant_genkikan.unknown_logins"))
+    with tenant_session(pg_app, "regasu") as session, pytest.raises(sa.exc.ProgrammingError):
+        session.execute(sa.text("SELECT * FROM tenant_genkikan.unknown_logins"))
