@@ -24,7 +24,7 @@ def upgrade() -> None:
         schema="platform",
     )
     op.create_index(
-        op.f("ix_ended_auditor_sessions_expires_at"),
+        op.f("ix_platform_ended_auditor_sessions_expires_at"),
         "ended_auditor_sessions",
         ["expires_at"],
         unique=False,
@@ -40,7 +40,7 @@ def upgrade() -> None:
         schema="platform",
     )
     op.create_index(
-        op.f("ix_unknown_auditor_logins_updated_at"),
+        op.f("ix_platform_unknown_auditor_logins_updated_at"),
         "unknown_auditor_logins",
         ["updated_at"],
         unique=False,
@@ -50,13 +50,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(
-        op.f("ix_unknown_auditor_logins_updated_at"),
+        op.f("ix_platform_unknown_auditor_logins_updated_at"),
         table_name="unknown_auditor_logins",
         schema="platform",
     )
     op.drop_table("unknown_auditor_logins", schema="platform")
     op.drop_index(
-        op.f("ix_ended_auditor_sessions_expires_at"),
+        op.f("ix_platform_ended_auditor_sessions_expires_at"),
         table_name="ended_auditor_sessions",
         schema="platform",
     )
