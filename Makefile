@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 # Exact versions with hashes of every runtime and dev dependency; `make lock` rewrites it.
 LOCK := requirements/dev.lock
 UV_VERSION := 0.13.9
+# The Makefile is a developer's tool: its commands run as development unless told otherwise
+# (without SHISETSU_ENV the app refuses the default secret key).
+export SHISETSU_ENV ?= development
 
 .PHONY: run test lint layers typecheck pytest test-dates test-random install messages mutants clean
 

@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shisetsu import api, forms_text, i18n, security, tenancy_web
-from shisetsu.auth import limits, sessions
+from shisetsu.auth import caching, limits, sessions
 from shisetsu.auth.setup import init_login_manager
 from shisetsu.blueprints import register_blueprints
 from shisetsu.commands import register_cli
@@ -55,6 +55,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     install_session_hooks()
     tenancy_web.init_app(app)
     sessions.init_app(app)  # idle timeout: after tenant binding, before views
+    caching.init_app(app)  # no-store on personal pages
 
     register_blueprints(app)
     api.register(app)

@@ -13,11 +13,16 @@ from flask.cli import FlaskGroup, ScriptInfo, get_debug_flag, pass_script_info
 from flask.cli import run_command as flask_run_command
 
 from shisetsu.app import create_app
+from shisetsu.config import ConfigError
 from shisetsu.jobs.cli import start_embedded_scheduler
 
 
 def _create_app() -> Flask:
-    return create_app()
+    """Build the app; a configuration refusal is a one-line message, not a traceback."""
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)

@@ -15,6 +15,8 @@ from shisetsu.paths import CONFIG_DIR, PROJECT_ROOT
 
 DEFAULT_SECRET_KEY = "dev-insecure-secret-key"  # noqa: S105 (the value production refuses)
 ENVIRONMENTS = ("development", "testing", "production")
+DEV_ENVIRONMENTS = ("development", "testing")
+MIN_SECRET_KEY_BYTES = 32
 
 
 class ConfigError(RuntimeError):
@@ -23,7 +25,8 @@ class ConfigError(RuntimeError):
 
 def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     """Fill ``app.config`` in the documented order and check it."""
-    env = (overrides or {}).get("ENV_NAME") or os.environ.get("SHISETSU_ENV", "development")
+    explicit = (overrides or {}).get("ENV_NAME") or os.environ.get("SHISETSU_ENV")
+    env = explicit or _implied_environment()
     if env not in ENVIRONMENTS:
         raise ConfigError(f"SHISETSU_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}.")
     for name in ("defaults", env):
@@ -32,8 +35,31 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     if os.environ.get("SENTRY_DSN"):
         app.config["SENTRY_DSN"] = os.environ["SENTRY_DSN"]
     app.config.update(overrides or {})
+    app.config["ENV_NAME"] = env
+    app.config["ENV_EXPLICIT"] = bool(explicit)
     _derive(app)
     _check(app)
+
+
+def _implied_environment() -> str:
+    """Without ``SHISETSU_ENV``: production as soon as a real database or mail relay is set.
+
+    Fails closed: a deployment that forgot the setting must not run with development's
+    mail viewer and secret key.
+    """
+    database = os.environ.get("SHISETSU_DATABASE_URL", "")
+    if (database and not database.startswith("sqlite")) or os.environ.get("SHISETSU_SMTP_URL"):
+        return "production"
+    return "development"
+
+
+def is_embedded_development(cfg: Mapping[str, Any]) -> bool:
+    """Development or testing on the embedded default (SQLite, no mail relay)."""
+    return (
+        cfg.get("ENV_NAME") in DEV_ENVIRONMENTS
+        and str(cfg.get("DATABASE_URL", "")).startswith("sqlite")
+        and not cfg.get("SMTP_URL")
+    )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -68,13 +94,9 @@ def _derive(app: Flask) -> None:
 
 def _check(app: Flask) -> None:
     cfg = app.config
+    if not (cfg["ENV_EXPLICIT"] and cfg["ENV_NAME"] in DEV_ENVIRONMENTS):
+        _check_secret_key(cfg)
     if cfg["ENV_NAME"] == "production":
-        if not cfg.get("SECRET_KEY") or cfg["SECRET_KEY"] == DEFAULT_SECRET_KEY:
-            raise ConfigError(
-                "Refusing to start in production with the default secret key: "
-                "set SHISETSU_SECRET_KEY to a long random value "
-                '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
-            )
         if str(cfg["DATABASE_URL"]).startswith("sqlite"):
             raise ConfigError(
                 "Refusing to start in production on SQLite: set SHISETSU_DATABASE_URL "
@@ -85,6 +107,19 @@ def _check(app: Flask) -> None:
     if not (url.startswith("sqlite") or url.startswith("postgresql+psycopg://")):
         raise ConfigError(
             "SHISETSU_DATABASE_URL must be empty (SQLite) or start with postgresql+psycopg://"
+        )
+
+
+def _check_secret_key(cfg: Mapping[str, Any]) -> None:
+    """Outside an explicit development or testing setting the key must be long and our own."""
+    key = cfg.get("SECRET_KEY") or ""
+    size = len(key.encode() if isinstance(key, str) else key)
+    if key == DEFAULT_SECRET_KEY or size < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(
+            f"Refusing to start ({cfg['ENV_NAME']}) with the default secret key or one shorter "
+            f"than {MIN_SECRET_KEY_BYTES} bytes: set SHISETSU_SECRET_KEY to a long random value "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))"), or set '
+            "SHISETSU_ENV=development for a development machine on SQLite."
         )
 
 

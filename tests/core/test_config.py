@@ -8,6 +8,7 @@ import pytest
 from shisetsu import create_app
 from shisetsu.config import DEFAULT_SECRET_KEY, ConfigError
 
+LONG_KEY = "k" * 40  # dummy, long enough
 PG_URL = "postgresql+psycopg://shisetsu@127.0.0.1:5432/shisetsu"
 
 
@@ -17,6 +18,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("SHISETSU_") or name == "SENTRY_DSN":
             monkeypatch.delenv(name)
+    monkeypatch.setenv("SHISETSU_ENV", "development")  # explicit, as `make run` sets it
 
 
 def production(tmp_path: Path, **overrides: object) -> dict[str, object]:
@@ -41,12 +43,12 @@ def test_production_refuses_the_default_key_from_the_environment(
 
 def test_production_refuses_sqlite(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="SQLite"):
-        create_app(production(tmp_path, SECRET_KEY="a-long-random-production-key"))
+        create_app(production(tmp_path, SECRET_KEY=LONG_KEY))
 
 
 def test_production_starts_with_a_key_and_postgres(tmp_path: Path) -> None:
     # Building the app does no database work, so no server is needed here.
-    app = create_app(production(tmp_path, SECRET_KEY="a-long-random-key", DATABASE_URL=PG_URL))
+    app = create_app(production(tmp_path, SECRET_KEY=LONG_KEY, DATABASE_URL=PG_URL))
     assert app.config["ENV_NAME"] == "production"
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
@@ -104,3 +106,58 @@ def test_sentry_dsn_read_from_environment(tmp_path: Path, monkeypatch: pytest.Mo
 def test_no_sentry_dsn_by_default(tmp_path: Path) -> None:
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert not app.config.get("SENTRY_DSN")
+
+
+def test_unset_environment_with_a_real_database_is_production(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SHISETSU_ENV")
+    monkeypatch.setenv("SHISETSU_DATABASE_URL", PG_URL)
+    with pytest.raises(ConfigError, match="SHISETSU_SECRET_KEY"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+    monkeypatch.setenv("SHISETSU_SECRET_KEY", LONG_KEY)
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["ENV_NAME"] == "production"
+    assert "dev_mail" not in app.blueprints
+
+
+def test_unset_environment_with_a_mail_relay_is_production(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SHISETSU_ENV")
+    monkeypatch.setenv("SHISETSU_SMTP_URL", "smtps://relay.example.jp:465")
+    monkeypatch.setenv("SHISETSU_SECRET_KEY", LONG_KEY)
+    monkeypatch.setenv("SHISETSU_DATABASE_URL", PG_URL)
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["ENV_NAME"] == "production"
+
+
+def test_unset_environment_refuses_the_default_key_even_on_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SHISETSU_ENV")
+    with pytest.raises(ConfigError, match="SHISETSU_ENV=development"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+@pytest.mark.parametrize("key", ["x", "k" * 31, DEFAULT_SECRET_KEY])
+def test_production_refuses_a_short_or_default_key(tmp_path: Path, key: str) -> None:
+    with pytest.raises(ConfigError, match="32 bytes"):
+        create_app(production(tmp_path, SECRET_KEY=key, DATABASE_URL=PG_URL))
+
+
+def test_production_accepts_a_32_byte_key(tmp_path: Path) -> None:
+    app = create_app(production(tmp_path, SECRET_KEY="k" * 32, DATABASE_URL=PG_URL))
+    assert app.config["SECRET_KEY"] == "k" * 32
+
+
+def test_dev_mail_only_on_the_embedded_default(tmp_path: Path) -> None:
+    embedded = create_app({"ENV_NAME": "development", "INSTANCE_PATH": str(tmp_path)})
+    assert "dev_mail" in embedded.blueprints
+    on_postgres = create_app(
+        {"ENV_NAME": "development", "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": PG_URL}
+    )
+    assert "dev_mail" not in on_postgres.blueprints
+    with_relay = create_app(
+        {"ENV_NAME": "testing", "INSTANCE_PATH": str(tmp_path), "SMTP_URL": "smtp://127.0.0.1:25"}
+    )
+    assert "dev_mail" not in with_relay.blueprints

@@ -61,7 +61,13 @@ def test_plain_mail_only_when_explicitly_allowed(
 
 
 def test_development_keeps_a_local_plain_relay(tmp_path: Path) -> None:
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SMTP_URL": "smtp://127.0.0.1:1025"})
+    app = create_app(
+        {
+            "ENV_NAME": "development",
+            "INSTANCE_PATH": str(tmp_path),
+            "SMTP_URL": "smtp://127.0.0.1:1025",
+        }
+    )
     assert app.config["ENV_NAME"] == "development"
 
 

@@ -136,6 +136,7 @@ def test_the_ward_console_only_posts_its_own_sign_in_steps(any_app: Flask) -> No
         "ward.logout",
         "ward.security",
         "ward.password",
+        "ward.sign_out_everywhere",  # the auditor's own sessions (platform schema)
         "ward_audit.review",  # the ward's one write: a finding's review (platform schema)
     }
     for rule in any_app.url_map.iter_rules():

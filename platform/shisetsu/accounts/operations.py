@@ -22,11 +22,11 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from shisetsu.accounts import mail
-from shisetsu.auth.lockout import Attempt, Outcome, authenticate
+from shisetsu.auth.lockout import Attempt, Outcome, UnknownCounter, authenticate
 from shisetsu.auth.passwords import hash_password, password_problems, verify_password
 from shisetsu.auth.principals import RESIDENT, is_usable
-from shisetsu.auth.tokens import token_digest
-from shisetsu.people.models import Account, AccountToken
+from shisetsu.auth.tokens import revoke_all_tokens, token_digest
+from shisetsu.people.models import Account, AccountToken, UnknownLogin
 from shisetsu.refusals import Refusal
 from shisetsu.tenancy.models import Tenant
 
@@ -211,7 +211,15 @@ def _use_token(session: Session, token: str, purpose: str, now: datetime) -> Acc
         raise TokenProblem(state)
     if account is None or not is_usable(RESIDENT, account):
         raise TokenProblem(TokenState.UNKNOWN)
-    row.used_at = now
+    # Conditional: of concurrent uses of one token exactly one finds it unused.
+    used = session.execute(
+        sa.update(AccountToken)
+        .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(used, "rowcount", 0) != 1:
+        raise TokenProblem(TokenState.USED)
     return account
 
 
@@ -226,7 +234,8 @@ def verify_email(session: Session, token: str, *, now: datetime) -> Account:
 def sign_in(session: Session, login_or_email: str, password: str, *, now: datetime) -> SignIn:
     """Check credentials with lockout (caller commits, also after a failure)."""
     account = find_by_login(session, login_or_email)
-    attempt: Attempt = authenticate(account, password, now)
+    unknown = UnknownCounter(session, UnknownLogin, login_or_email)
+    attempt: Attempt = authenticate(account, password, now, unknown=unknown)
     if attempt.outcome is Outcome.LOCKED:
         return SignIn(Outcome.LOCKED, account, attempt.locked_until)
     if attempt.outcome is not Outcome.OK or account is None:
@@ -314,6 +323,7 @@ def _set_password(
 ) -> None:
     account.password_hash = hash_password(password)
     account.session_version = (account.session_version or 1) + 1
+    revoke_all_tokens(session, RESIDENT, account.id, now)
     mail.password_changed(session, tenant, account, version=account.session_version, when=now)
 
 

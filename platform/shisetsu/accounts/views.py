@@ -25,13 +25,15 @@ from shisetsu.accounts.forms import (
     ResetRequestForm,
     SignupForm,
 )
+from shisetsu.accounts.jobs import TOKEN_MARK, reset_job
 from shisetsu.auth.access import PUBLIC, access
 from shisetsu.auth.limits import login_limits, signup_limits
 from shisetsu.auth.lockout import Outcome
 from shisetsu.auth.principals import RESIDENT, principal_for
-from shisetsu.auth.sessions import sign_in, sign_out
+from shisetsu.auth.sessions import sign_in, sign_out, sign_out_everywhere
 from shisetsu.extensions import db
 from shisetsu.i18n import LANG_COOKIE, current_locale
+from shisetsu.jobs.deferred import enqueue_after_commit
 
 bp = Blueprint("accounts", __name__, url_prefix="/<tenant>/account")
 
@@ -233,7 +235,14 @@ def reset_request() -> Page:
     form = ResetRequestForm()
     if not form.validate_on_submit():
         return _render("reset_request.html", form=form)
-    ops.start_reset(db.session(), g.tenant, form.login.data or "", now=_now(), link=_link(".reset"))
+    # Queued: the answer must not take longer when the account exists.
+    enqueue_after_commit(
+        db.session(),
+        reset_job,
+        (form.login.data or "")[:254],
+        url_for(".reset", token=TOKEN_MARK, _external=True),
+        tenant=g.tenant.slug,
+    )
     db.session.commit()
     flash(
         gettext(
@@ -303,6 +312,32 @@ def password() -> Page:
             flash(gettext("Your password is changed. Other sessions were signed out."), "info")
             return redirect(url_for(".home"))
     return _render("password.html", form=form)
+
+
+@bp.route("/sign-out-everywhere", methods=["GET", "POST"], endpoint="sign_out_everywhere")
+@access(RESIDENT)
+def sign_out_everywhere_page() -> Page:
+    """Confirm, then end every session of this account on every device."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        account = current_user.record
+        sign_out_everywhere(account)
+        audit.record(
+            db.session(), audit.UPDATE, "account", account.id, detail="signed out everywhere"
+        )
+        db.session.commit()
+        sign_out()
+        flash(gettext("You are signed out on every device."), "info")
+        return redirect(url_for(".login"))
+    page = render_template(
+        "signin/sign_out_everywhere.html",
+        tenant=g.tenant,
+        form=form,
+        layout="layouts/resident.html",
+        action=url_for(".sign_out_everywhere"),
+        back=url_for(".home"),
+    )
+    return page, 200
 
 
 @bp.post("/locale")

@@ -17,8 +17,8 @@ from shisetsu.accounts import operations as accounts
 from shisetsu.api.schemas import link, links
 from shisetsu.auth.access import ANY_STAFF, PUBLIC, access
 from shisetsu.auth.limits import login_limits
-from shisetsu.auth.lockout import Outcome, authenticate
-from shisetsu.auth.principals import RESIDENT, STAFF, is_usable
+from shisetsu.auth.lockout import Outcome, UnknownCounter, authenticate
+from shisetsu.auth.principals import RESIDENT, STAFF, is_usable, unknown_model
 from shisetsu.auth.second_factor import is_enrolled, note_failure
 from shisetsu.auth.tokens import issue_token, revoke_token
 from shisetsu.auth.totp import verify_code
@@ -88,7 +88,8 @@ def _sign_in(body: dict[str, Any], now: datetime) -> tuple[Any, Response | None]
     if body["kind"] == STAFF:
         record: Any = find_active_staff(db.session(), body["login"])
         prior_failures = record.failed_logins if record is not None else 0
-        attempt = authenticate(record, body["password"], now)
+        unknown = UnknownCounter(db.session(), unknown_model(STAFF), body["login"])
+        attempt = authenticate(record, body["password"], now, unknown=unknown)
         outcome, locked_until = attempt.outcome, attempt.locked_until
         audit.record_password_step(db.session(), STAFF, record, body["login"], outcome.value)
     else:

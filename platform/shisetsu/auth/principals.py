@@ -1,20 +1,32 @@
 """Who is signed in: residents and staff of the bound tenant, or a ward auditor.
 
-The session stores ``kind:tenant:id:version``. A principal is only loaded on requests of its
-own tenant (auditors only on platform routes), so a cookie from one operator means nothing
-at another; bumping ``session_version`` (password change, staff removal) revokes every
-session at once.
+The session stores ``kind:tenant:id:version:key``. A principal is only loaded on requests of
+its own tenant (auditors only on platform routes), so a cookie from one operator means
+nothing at another; bumping ``session_version`` (password change, reset, removal, "sign out
+everywhere") revokes every session at once, and the random per-device ``key``, recorded as
+ended on sign-out, refuses a copied cookie of that one device.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import secrets
+from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from flask import g, request
 
 from shisetsu.extensions import db
-from shisetsu.people.models import Account, Auditor, Staff
+from shisetsu.people.models import (
+    Account,
+    Auditor,
+    EndedAuditorSession,
+    EndedSession,
+    Staff,
+    UnknownAuditorLogin,
+    UnknownLogin,
+)
 from shisetsu.tenancy.binding import current_tenant
 
 RESIDENT, STAFF, AUDITOR = "resident", "staff", "auditor"
@@ -33,13 +45,14 @@ class Principal:
     tenant: str  # "" for auditors
     record: Any
     via_token: bool = False
+    device_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
     def get_id(self) -> str:
-        return session_id(self.kind, self.tenant, self.record)
+        return session_id(self.kind, self.tenant, self.record, self.device_key)
 
     @property
     def id(self) -> int:
@@ -55,9 +68,24 @@ class Principal:
         return str(getattr(self.record, "display_name", None) or self.record.login)
 
 
-def session_id(kind: str, tenant: str, record: Any) -> str:
-    """The value kept in the session cookie for ``record``."""
-    return f"{kind}:{tenant}:{record.id}:{record.session_version}"
+def session_id(kind: str, tenant: str, record: Any, device_key: str) -> str:
+    """The value kept in the session cookie for ``record`` on one device."""
+    return f"{kind}:{tenant}:{record.id}:{record.session_version}:{device_key}"
+
+
+def key_digest(device_key: str) -> str:
+    """sha256 of a device key: what the ended-sessions table keeps."""
+    return hashlib.sha256(device_key.encode()).hexdigest()
+
+
+def ended_model(kind: str) -> type[EndedSession] | type[EndedAuditorSession]:
+    """Where signed-out devices of ``kind`` are recorded (the tenant's or the platform's)."""
+    return EndedAuditorSession if kind == AUDITOR else EndedSession
+
+
+def unknown_model(kind: str) -> type[UnknownLogin] | type[UnknownAuditorLogin]:
+    """Where failed sign-ins of unknown logins of ``kind`` are counted."""
+    return UnknownAuditorLogin if kind == AUDITOR else UnknownLogin
 
 
 def load_principal(user_id: str) -> Principal | None:
@@ -68,9 +96,11 @@ def load_principal(user_id: str) -> Principal | None:
     if request.path.startswith("/api/"):
         return None
     try:
-        kind, tenant, raw_id, raw_version = user_id.split(":")
+        kind, tenant, raw_id, raw_version, device_key = user_id.split(":")
         record_id, version = int(raw_id), int(raw_version)
     except ValueError:
+        return None  # also every cookie from before device keys
+    if not device_key:
         return None
     bound = current_tenant()
     if kind == AUDITOR:
@@ -84,7 +114,13 @@ def load_principal(user_id: str) -> Principal | None:
     record: Any = db.session.get(MODELS[kind], record_id)
     if record is None or record.session_version != version or not is_usable(kind, record):
         return None
-    return Principal(kind, tenant, record)
+    model = ended_model(kind)
+    ended = db.session.scalar(
+        sa.select(model.key_digest).where(model.key_digest == key_digest(device_key))
+    )
+    if ended is not None:
+        return None
+    return Principal(kind, tenant, record, device_key=device_key)
 
 
 def is_usable(kind: str, record: Any) -> bool:

@@ -48,6 +48,19 @@ def revoke_token(session: Session, token: str, now: datetime) -> bool:
     return True
 
 
+def revoke_all_tokens(session: Session, kind: str, principal_id: int, now: datetime) -> None:
+    """Revoke every live token of one resident or staff member (password change, removal)."""
+    session.execute(
+        sa.update(ApiToken)
+        .where(
+            ApiToken.principal_kind == kind,
+            ApiToken.principal_id == principal_id,
+            ApiToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+
+
 def load_from_request(request: Request) -> Principal | None:
     """Flask-Login request loader: ``Authorization: Bearer …`` on tenant API routes only."""
     header = request.headers.get("Authorization", "")

@@ -67,4 +67,10 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "Retention: carry out residents' own deletion requests once the confirmation mail "
         "has left, one deletion certificate each",
     ),
+    PeriodicJob(
+        "20 * * * *",
+        "shisetsu.auth.jobs.purge_job",
+        "Sign-in bookkeeping: forget signed-out devices no cookie could still use and "
+        "stale failure counts of unknown logins",
+    ),
 )

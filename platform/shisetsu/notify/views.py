@@ -9,19 +9,20 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, render_template
 
 from shisetsu.auth.access import PUBLIC, access
+from shisetsu.config import is_embedded_development
 from shisetsu.jobs.fanout import active_tenant_slugs
 from shisetsu.notify.outbox import recent_mail
 from shisetsu.tenancy.binding import tenant_session
 
-DEV_ENVIRONMENTS = ("development", "testing")
 SHOWN_PER_TENANT = 50
 
 bp = Blueprint("dev_mail", __name__, url_prefix="/_dev")
 
 
 def init_app(app: Flask) -> None:
-    """Register the viewer when ``ENV_NAME`` is development or testing; never in production."""
-    if app.config["ENV_NAME"] in DEV_ENVIRONMENTS and bp.name not in app.blueprints:
+    """Register the viewer only in development or testing on the embedded default (SQLite,
+    no relay): never where real residents' mail could be read."""
+    if is_embedded_development(app.config) and bp.name not in app.blueprints:
         app.register_blueprint(bp)
 
 
@@ -30,7 +31,7 @@ def init_app(app: Flask) -> None:
 def mail_index() -> str:
     """Every tenant's outbox, newest first."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config["ENV_NAME"] not in DEV_ENVIRONMENTS:
+    if not is_embedded_development(app.config):
         abort(404)
     boxes = []
     for slug in active_tenant_slugs(app):

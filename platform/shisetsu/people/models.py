@@ -108,3 +108,44 @@ class Auditor(LoginState, TwoFactorState, PlatformBase):
     display_name: Mapped[str] = mapped_column(sa.String(100), info=PERSONAL)
     email: Mapped[str | None] = mapped_column(sa.String(254), info=PERSONAL)
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class EndedSessionState:
+    """A signed-out device: the sha256 of its session key, kept until no cookie could live."""
+
+    key_digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    ended_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+
+
+class EndedSession(EndedSessionState, Base):
+    """A resident's or staff member's signed-out device (a copied cookie stays refused)."""
+
+    __tablename__ = "ended_sessions"
+
+
+class EndedAuditorSession(EndedSessionState, PlatformBase):
+    """An auditor's signed-out device."""
+
+    __tablename__ = "ended_auditor_sessions"
+
+
+class UnknownLoginState:
+    """Failed sign-ins for a login that names nobody, so lockout looks the same for it."""
+
+    login_digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+
+
+class UnknownLogin(UnknownLoginState, Base):
+    """Failures for unknown resident or staff logins of this tenant."""
+
+    __tablename__ = "unknown_logins"
+
+
+class UnknownAuditorLogin(UnknownLoginState, PlatformBase):
+    """Failures for unknown auditor logins."""
+
+    __tablename__ = "unknown_auditor_logins"

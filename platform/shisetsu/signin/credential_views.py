@@ -14,12 +14,13 @@ from shisetsu import audit
 from shisetsu.accounts.forms import PASSWORD_MESSAGES
 from shisetsu.auth import second_factor as factor
 from shisetsu.auth.personnel import change_own_password
-from shisetsu.auth.principals import principal_for
-from shisetsu.auth.sessions import sign_in
+from shisetsu.auth.principals import STAFF, principal_for
+from shisetsu.auth.sessions import sign_in, sign_out, sign_out_everywhere
+from shisetsu.auth.tokens import revoke_all_tokens
 from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.signin.flow import SignInFlow, no_store
-from shisetsu.signin.forms import CodeForm, PasswordForm
+from shisetsu.signin.forms import CodeForm, ConfirmForm, PasswordForm
 
 
 def recovery_codes_page(flow: SignInFlow) -> ResponseReturnValue:
@@ -48,6 +49,8 @@ def password_page(flow: SignInFlow) -> ResponseReturnValue:
     if form.validate_on_submit():
         problems = change_own_password(record, form.current.data or "", form.password.data or "")
         if not problems:
+            if flow.kind == STAFF:  # auditors hold no API tokens
+                revoke_all_tokens(db.session(), STAFF, record.id, utcnow())
             audit.record(
                 db.session(), audit.UPDATE, flow.kind, record.id, detail="password changed"
             )
@@ -60,3 +63,25 @@ def password_page(flow: SignInFlow) -> ResponseReturnValue:
             str(PASSWORD_MESSAGES.get(p, PASSWORD_MESSAGES["too_short"])) for p in problems
         )
     return flow.render("signin/password.html", form=form)
+
+
+def sign_out_everywhere_page(flow: SignInFlow) -> ResponseReturnValue:
+    """Confirm, then end every session of the signed-in person on every device."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        record = current_user.record
+        sign_out_everywhere(record)
+        audit.record(
+            db.session(), audit.UPDATE, flow.kind, record.id, detail="signed out everywhere"
+        )
+        db.session.commit()
+        sign_out()
+        flash(_("You are signed out on every device."), "info")
+        return redirect(url_for(flow.endpoint("login")))
+    return flow.render(
+        "signin/sign_out_everywhere.html",
+        form=form,
+        layout="signin/_layout.html",
+        action=url_for(flow.endpoint("sign_out_everywhere")),
+        back=url_for(flow.endpoint("home")),
+    )

@@ -36,8 +36,8 @@ from shisetsu import audit
 from shisetsu.auth import second_factor as factor
 from shisetsu.auth.access import PUBLIC, access
 from shisetsu.auth.limits import login_limits
-from shisetsu.auth.lockout import Attempt, Outcome, authenticate
-from shisetsu.auth.principals import MODELS, is_usable, principal_for
+from shisetsu.auth.lockout import Attempt, Outcome, UnknownCounter, authenticate
+from shisetsu.auth.principals import MODELS, is_usable, principal_for, unknown_model
 from shisetsu.auth.sessions import sign_in, sign_out
 from shisetsu.dates import local_time
 from shisetsu.db import utcnow
@@ -110,8 +110,10 @@ class SignInFlow:
         form = LoginForm()
         if form.validate_on_submit():
             now = utcnow()
-            record = self.find(form.login.data or "")
-            attempt = authenticate(record, form.password.data or "", now)
+            typed = form.login.data or ""
+            record = self.find(typed)
+            unknown = UnknownCounter(db.session(), unknown_model(self.kind), typed)
+            attempt = authenticate(record, form.password.data or "", now, unknown=unknown)
             audit.record_password_step(
                 db.session(), self.kind, record, form.login.data, attempt.outcome.value
             )

@@ -39,6 +39,10 @@ class CodeForm(FlaskForm):
     )
 
 
+class ConfirmForm(FlaskForm):
+    """A bare POST with its CSRF token (confirming "sign out everywhere")."""
+
+
 class PasswordForm(FlaskForm):
     """The current password and the new one twice."""
 

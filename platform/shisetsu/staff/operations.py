@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from shisetsu import audit
 from shisetsu.audit.operations import SYSTEM_ACTOR
 from shisetsu.auth.personnel import PersonnelError, new_person, normalise_login, reset_sign_in
+from shisetsu.auth.principals import STAFF
+from shisetsu.auth.tokens import revoke_all_tokens
 from shisetsu.db import utcnow
-from shisetsu.people.models import STAFF_ROLES, ApiToken, Staff
+from shisetsu.people.models import STAFF_ROLES, Staff
 from shisetsu.staff.ward_notice import concerns_the_ward, role_words, tell_ward
 
 RESPONSIBLE = "responsible"
@@ -162,15 +164,7 @@ def reset_staff_sign_in(
 
 
 def _revoke_api_tokens(session: Session, target: Staff, now: datetime) -> None:
-    session.execute(
-        sa.update(ApiToken)
-        .where(
-            ApiToken.principal_kind == "staff",
-            ApiToken.principal_id == target.id,
-            ApiToken.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-    )
+    revoke_all_tokens(session, STAFF, target.id, now)
 
 
 def _keep_a_responsible(session: Session, *, leaving: Staff) -> None:

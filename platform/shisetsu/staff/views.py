@@ -21,7 +21,11 @@ from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.people.models import Staff
 from shisetsu.people.roles import ROLE_LABELS
-from shisetsu.signin.credential_views import password_page, recovery_codes_page
+from shisetsu.signin.credential_views import (
+    password_page,
+    recovery_codes_page,
+    sign_out_everywhere_page,
+)
 from shisetsu.signin.flow import SignInFlow, no_store, second_factor_limits
 from shisetsu.staff import operations as ops
 from shisetsu.staff.forms import ROLE_DUTIES, AddStaffForm, ConfirmForm, RoleForm
@@ -44,6 +48,7 @@ CONSOLE_PAGES = (
     ("audit.incidents", _l("Incidents")),
     ("staff.security", _l("Two-step sign-in and recovery codes")),
     ("staff.password", _l("Change your password")),
+    ("staff.sign_out_everywhere", _l("Sign out everywhere")),
 )
 # Which form field shows a refused change (PersonnelError.code → field).
 FIELD_OF_ERROR = {
@@ -90,6 +95,13 @@ def security() -> ResponseReturnValue:
 def password() -> ResponseReturnValue:
     """The signed-in staff member's own password (replaces the initial one)."""
     return password_page(FLOW)
+
+
+@bp.route("/sign-out-everywhere", methods=["GET", "POST"])
+@access(*ANY_STAFF)
+def sign_out_everywhere() -> ResponseReturnValue:
+    """End every session of the signed-in staff member, on every device (after a confirmation)."""
+    return sign_out_everywhere_page(FLOW)
 
 
 @bp.get("/")

@@ -14,7 +14,11 @@ from shisetsu.auth.access import AUDITOR, access
 from shisetsu.extensions import db
 from shisetsu.people.roles import ROLE_LABELS
 from shisetsu.routing import page_number
-from shisetsu.signin.credential_views import password_page, recovery_codes_page
+from shisetsu.signin.credential_views import (
+    password_page,
+    recovery_codes_page,
+    sign_out_everywhere_page,
+)
 from shisetsu.signin.flow import SignInFlow, second_factor_limits
 from shisetsu.tenancy.models import Tenant
 from shisetsu.ward import operations as ops
@@ -94,6 +98,13 @@ def security() -> ResponseReturnValue:
 def password() -> ResponseReturnValue:
     """The auditor's own password (replaces the initial one)."""
     return password_page(FLOW)
+
+
+@bp.route("/sign-out-everywhere", methods=["GET", "POST"])
+@access(AUDITOR)
+def sign_out_everywhere() -> ResponseReturnValue:
+    """End every session of the signed-in auditor, on every device (after a confirmation)."""
+    return sign_out_everywhere_page(FLOW)
 
 
 @bp.get("/")
