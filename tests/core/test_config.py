@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from shisetsu import create_app
-from shisetsu.config import DEFAULT_SECRET_KEY, ConfigError
+from shisetsu.config import DEFAULT_ROLE_SECRET, DEFAULT_SECRET_KEY, ConfigError
 
 PG_URL = "postgresql+psycopg://shisetsu@127.0.0.1:5432/shisetsu"
 
@@ -19,8 +19,16 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+ROLE_SECRET = "a-long-random-database-role-secret-for-tests"
+
+
 def production(tmp_path: Path, **overrides: object) -> dict[str, object]:
-    return {"ENV_NAME": "production", "INSTANCE_PATH": str(tmp_path), **overrides}
+    return {
+        "ENV_NAME": "production",
+        "INSTANCE_PATH": str(tmp_path),
+        "DATABASE_ROLE_SECRET": ROLE_SECRET,
+        **overrides,
+    }
 
 
 def test_production_refuses_the_default_secret_key(tmp_path: Path) -> None:
@@ -104,3 +112,23 @@ def test_sentry_dsn_read_from_environment(tmp_path: Path, monkeypatch: pytest.Mo
 def test_no_sentry_dsn_by_default(tmp_path: Path) -> None:
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert not app.config.get("SENTRY_DSN")
+
+
+@pytest.mark.parametrize("secret", [DEFAULT_ROLE_SECRET, "short", ""])
+def test_production_refuses_a_guessable_database_role_secret(tmp_path: Path, secret: str) -> None:
+    settings = production(
+        tmp_path, SECRET_KEY="a-long-random-key", DATABASE_URL=PG_URL, DATABASE_ROLE_SECRET=secret
+    )
+    with pytest.raises(ConfigError, match="SHISETSU_DATABASE_ROLE_SECRET"):
+        create_app(settings)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("TENANT_POOL_SIZE", 0), ("TENANT_POOL_OVERFLOW", -1), ("TENANT_POOLS_MAX", "many")],
+)
+def test_tenant_pool_settings_must_be_whole_numbers(
+    tmp_path: Path, key: str, value: object
+) -> None:
+    with pytest.raises(ConfigError, match=f"SHISETSU_{key}"):
+        create_app({"INSTANCE_PATH": str(tmp_path), key: value})
