@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  bound to a tenant  {median_us(bound):8.1f} µs")
     print(f"  unbound            {median_us(unbound):8.1f} µs")
     print(f"  binding overhead   {overhead:8.1f} µs per transaction")
-    print("                     (SET LOCAL ROLE + set_config('search_path'), 2 statements)")
+    print("                     (the tenant's own login role and pool against the app's)")
     print()
     print(f"registry lookup of a slug (once per request), median of {len(lookups)}:")
     print(f"  {median_us(lookups):8.1f} µs")

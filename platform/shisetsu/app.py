@@ -24,7 +24,6 @@ from shisetsu.observability.sentry import init_sentry
 from shisetsu.paths import PROJECT_ROOT
 from shisetsu.routing import BoundedIntConverter
 from shisetsu.slots.lottery import set_lottery_source, set_opening_source
-from shisetsu.tenancy.binding import install_session_hooks
 from shisetsu.tenancy.runtime import init_runtimes
 
 
@@ -52,7 +51,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
-    install_session_hooks()
     tenancy_web.init_app(app)
     sessions.init_app(app)  # idle timeout: after tenant binding, before views
     caching.init_app(app)  # no-store on personal pages

@@ -14,6 +14,8 @@ from flask import Flask
 from shisetsu.paths import CONFIG_DIR, PROJECT_ROOT
 
 DEFAULT_SECRET_KEY = "dev-insecure-secret-key"  # noqa: S105 (the value production refuses)
+DEFAULT_ROLE_SECRET = "dev-insecure-database-role-secret"  # noqa: S105 (refused there too)
+MIN_ROLE_SECRET = 32
 ENVIRONMENTS = ("development", "testing", "production")
 DEV_ENVIRONMENTS = ("development", "testing")
 MIN_SECRET_KEY_BYTES = 32
@@ -103,6 +105,8 @@ def _check(app: Flask) -> None:
                 "to a postgresql+psycopg:// URL."
             )
         _check_mail_transport(cfg)
+    _check_role_secret(cfg)
+    _check_tenant_pools(cfg)
     url = str(cfg["DATABASE_URL"])
     if not (url.startswith("sqlite") or url.startswith("postgresql+psycopg://")):
         raise ConfigError(
@@ -121,6 +125,35 @@ def _check_secret_key(cfg: Mapping[str, Any]) -> None:
             '(python -c "import secrets; print(secrets.token_urlsafe(48))"), or set '
             "SHISETSU_ENV=development for a development machine on SQLite."
         )
+
+
+def _check_role_secret(cfg: Mapping[str, Any]) -> None:
+    """The tenants' database passwords derive from this secret: refuse a guessable one."""
+    if not str(cfg["DATABASE_URL"]).startswith("postgresql"):
+        return
+    secret = str(cfg.get("DATABASE_ROLE_SECRET") or "")
+    production = cfg["ENV_NAME"] == "production"
+    if not secret or (
+        production and (secret == DEFAULT_ROLE_SECRET or len(secret) < MIN_ROLE_SECRET)
+    ):
+        raise ConfigError(
+            "Set SHISETSU_DATABASE_ROLE_SECRET to a long random value "
+            f"(at least {MIN_ROLE_SECRET} characters; the default is refused in production): "
+            "the tenants' database passwords derive from it. After changing it, run "
+            "`shisetsu tenants migrate`."
+        )
+
+
+def _check_tenant_pools(cfg: Mapping[str, Any]) -> None:
+    """Pool sizes are whole numbers: 0 connections kept would mean no limit to SQLAlchemy."""
+    for key, least in (
+        ("TENANT_POOL_SIZE", 1),
+        ("TENANT_POOL_OVERFLOW", 0),
+        ("TENANT_POOLS_MAX", 1),
+    ):
+        value = cfg.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ConfigError(f"SHISETSU_{key} must be a whole number of at least {least}.")
 
 
 def _check_mail_transport(cfg: Mapping[str, Any]) -> None:

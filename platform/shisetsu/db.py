@@ -22,6 +22,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 TENANT_KEY = "shisetsu.tenant"
+ENGINE_KEY = "shisetsu.tenant_engine"
 
 
 def utcnow() -> datetime:
@@ -59,7 +60,11 @@ class PlatformBase(DeclarativeBase):
 
 
 class TenantSession(FlaskSession):
-    """Routes a tenant-bound session to its tenant's engine; unbound means the platform."""
+    """Routes a tenant-bound session to its tenant's engine; unbound means the platform.
+
+    The engine is looked up once per session and kept: a transaction never moves to another
+    connection, even if the process closes that tenant's pool meanwhile.
+    """
 
     def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kw: Any) -> Any:
         if bind is not None:
@@ -67,6 +72,9 @@ class TenantSession(FlaskSession):
         tenant = self.info.get(TENANT_KEY)
         if tenant is None:
             return self._db.engine
-        # The bound tenant (tenancy.names.BoundTenant) knows its engine: the tenancy layer
-        # builds on this module, so it is asked rather than imported.
-        return tenant.engine()
+        engine = self.info.get(ENGINE_KEY)
+        if engine is None:
+            # The bound tenant (tenancy.names.BoundTenant) knows its engine: the tenancy
+            # layer builds on this module, so it is asked rather than imported.
+            engine = self.info[ENGINE_KEY] = tenant.engine()
+        return engine

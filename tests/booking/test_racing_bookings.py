@@ -41,9 +41,11 @@ RACERS = 50
 @pytest.fixture
 def race_app(pg_database: PgDatabase, tmp_path: Path) -> Iterator[Flask]:
     """A PostgreSQL app whose pool gives every racer its own connection at once."""
-    options = {"pool_pre_ping": True, "pool_size": RACERS + 2, "max_overflow": 0}
     app = make_app(
-        tmp_path / "instance", **pg_database.overrides(), SQLALCHEMY_ENGINE_OPTIONS=options
+        tmp_path / "instance",
+        **pg_database.overrides(),
+        TENANT_POOL_SIZE=RACERS + 2,  # the racers' tenant pool
+        TENANT_POOL_OVERFLOW=0,
     )
     yield app
     _dispose(app)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from shisetsu import create_app
-from shisetsu.config import DEFAULT_SECRET_KEY, ConfigError
+from shisetsu.config import DEFAULT_ROLE_SECRET, DEFAULT_SECRET_KEY, ConfigError
 
 LONG_KEY = "k" * 40  # dummy, long enough
 PG_URL = "postgresql+psycopg://shisetsu@127.0.0.1:5432/shisetsu"
@@ -21,8 +21,16 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHISETSU_ENV", "development")  # explicit, as `make run` sets it
 
 
+ROLE_SECRET = "a-long-random-database-role-secret-for-tests"
+
+
 def production(tmp_path: Path, **overrides: object) -> dict[str, object]:
-    return {"ENV_NAME": "production", "INSTANCE_PATH": str(tmp_path), **overrides}
+    return {
+        "ENV_NAME": "production",
+        "INSTANCE_PATH": str(tmp_path),
+        "DATABASE_ROLE_SECRET": ROLE_SECRET,
+        **overrides,
+    }
 
 
 def test_production_refuses_the_default_secret_key(tmp_path: Path) -> None:
@@ -113,6 +121,7 @@ def test_unset_environment_with_a_real_database_is_production(
 ) -> None:
     monkeypatch.delenv("SHISETSU_ENV")
     monkeypatch.setenv("SHISETSU_DATABASE_URL", PG_URL)
+    monkeypatch.setenv("SHISETSU_DATABASE_ROLE_SECRET", ROLE_SECRET)
     with pytest.raises(ConfigError, match="SHISETSU_SECRET_KEY"):
         create_app({"INSTANCE_PATH": str(tmp_path)})
     monkeypatch.setenv("SHISETSU_SECRET_KEY", LONG_KEY)
@@ -126,6 +135,7 @@ def test_unset_environment_with_a_mail_relay_is_production(
 ) -> None:
     monkeypatch.delenv("SHISETSU_ENV")
     monkeypatch.setenv("SHISETSU_SMTP_URL", "smtps://relay.example.jp:465")
+    monkeypatch.setenv("SHISETSU_DATABASE_ROLE_SECRET", ROLE_SECRET)
     monkeypatch.setenv("SHISETSU_SECRET_KEY", LONG_KEY)
     monkeypatch.setenv("SHISETSU_DATABASE_URL", PG_URL)
     assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["ENV_NAME"] == "production"
@@ -161,3 +171,23 @@ def test_dev_mail_only_on_the_embedded_default(tmp_path: Path) -> None:
         {"ENV_NAME": "testing", "INSTANCE_PATH": str(tmp_path), "SMTP_URL": "smtp://127.0.0.1:25"}
     )
     assert "dev_mail" not in with_relay.blueprints
+
+
+@pytest.mark.parametrize("secret", [DEFAULT_ROLE_SECRET, "short", ""])
+def test_production_refuses_a_guessable_database_role_secret(tmp_path: Path, secret: str) -> None:
+    settings = production(
+        tmp_path, SECRET_KEY=LONG_KEY, DATABASE_URL=PG_URL, DATABASE_ROLE_SECRET=secret
+    )
+    with pytest.raises(ConfigError, match="SHISETSU_DATABASE_ROLE_SECRET"):
+        create_app(settings)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("TENANT_POOL_SIZE", 0), ("TENANT_POOL_OVERFLOW", -1), ("TENANT_POOLS_MAX", "many")],
+)
+def test_tenant_pool_settings_must_be_whole_numbers(
+    tmp_path: Path, key: str, value: object
+) -> None:
+    with pytest.raises(ConfigError, match=f"SHISETSU_{key}"):
+        create_app({"INSTANCE_PATH": str(tmp_path), key: value})

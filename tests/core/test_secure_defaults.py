@@ -24,11 +24,12 @@ TESTING = "testing"
 OVER_PLAIN_HTTP = ("development", TESTING)
 GUARDED = [env for env in ENVIRONMENTS if env != TESTING]
 OVER_HTTPS = [env for env in ENVIRONMENTS if env not in OVER_PLAIN_HTTP]
-# What an HTTPS environment needs to start at all (production refuses SQLite and the
-# default key); nothing connects to this server.
+# What an HTTPS environment needs to start at all (production refuses SQLite, the
+# default key and no database role secret); nothing connects to this server.
 STARTABLE = {
     "SECRET_KEY": "a-long-random-key-for-this-test-only-dummy",
     "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:5432/none",
+    "DATABASE_ROLE_SECRET": "a-long-random-database-role-secret-dummy",
 }
 
 

@@ -32,6 +32,7 @@ def production(tmp_path: Path, smtp_url: str, **overrides: object) -> Flask:
             "INSTANCE_PATH": str(tmp_path),
             "SECRET_KEY": KEY,
             "DATABASE_URL": PG_URL,
+            "DATABASE_ROLE_SECRET": "a-long-random-database-role-secret-for-tests",
             "SMTP_URL": smtp_url,
             **overrides,
         }

@@ -1,8 +1,8 @@
 """PostgreSQL isolation is enforced by the database, not by remembering a filter.
 
-The app logs in as a NOINHERIT role; a tenant-bound transaction starts with
-``SET LOCAL ROLE <tenant role>`` and a local ``search_path``, so another tenant's schema is
-"permission denied" even for raw SQL, and nothing survives the transaction.
+The app logs in as a NOINHERIT role that serves only the platform schema; a tenant-bound
+session runs on connections logged in as that tenant's own role, searching its schema, so
+another tenant's schema is "permission denied" even for raw SQL.
 """
 
 from __future__ import annotations
@@ -21,20 +21,12 @@ from shisetsu.facilities.models import Facility, Room
 from shisetsu.provisioning import migrate
 from shisetsu.provisioning import operations as provisioning
 from shisetsu.tenancy.binding import tenant_session
-from shisetsu.tenancy.names import InvalidSlug, role_name, role_prefix
-from tests.fixtures.apps import PgDatabase, make_app
+from shisetsu.tenancy.names import InvalidSlug, role_name, role_prefix, ward_role_name
+from tests.fixtures.apps import PgDatabase, _dispose, make_app
+from tests.support.tenants import ward_toml
 
 pytestmark = pytest.mark.postgres
 TENANTS = Path(__file__).resolve().parents[2] / "tenants"
-
-
-def ward_toml(tmp_path: Path, slug: str) -> Path:
-    """A copy of Genkikan's tenant.toml under another (synthetic) slug."""
-    text = (TENANTS / "genkikan" / "tenant.toml").read_text("utf-8")
-    path = tmp_path / slug / "tenant.toml"
-    path.parent.mkdir(parents=True)
-    path.write_text(text.replace('slug = "genkikan"', f'slug = "{slug}"'), "utf-8")
-    return path
 
 
 def scalar(conn: psycopg.Connection, sql: str, *params: object) -> object:
@@ -47,6 +39,11 @@ def role(pg: PgDatabase, slug: str) -> str:
     return role_name(role_prefix(pg.name), slug)
 
 
+def ward_role(pg: PgDatabase, slug: str) -> str:
+    """The tenant's ward role in this test database."""
+    return ward_role_name(role_prefix(pg.name), slug)
+
+
 def leftovers(pg: PgDatabase, slug: str) -> dict[str, object]:
     """What exists for ``slug``: its schema, its role, its registry row."""
     with pg.connect_admin() as conn:
@@ -55,7 +52,10 @@ def leftovers(pg: PgDatabase, slug: str) -> dict[str, object]:
                 conn, "SELECT count(*) FROM pg_namespace WHERE nspname = %s", f"tenant_{slug}"
             ),
             "role": scalar(
-                conn, "SELECT count(*) FROM pg_roles WHERE rolname = %s", role(pg, slug)
+                conn,
+                "SELECT count(*) FROM pg_roles WHERE rolname IN (%s, %s)",
+                role(pg, slug),
+                ward_role(pg, slug),
             ),
             "registry": scalar(conn, "SELECT count(*) FROM platform.tenants WHERE slug = %s", slug),
         }
@@ -74,6 +74,7 @@ def extra_tenants(pg_database: PgDatabase) -> Iterator[list[str]]:
             conn.execute("DELETE FROM platform.tenants WHERE slug = %s", (slug,))
             conn.execute(f'DROP SCHEMA IF EXISTS "tenant_{slug}" CASCADE')
             conn.execute(f'DROP ROLE IF EXISTS "{role(pg_database, slug)}"')
+            conn.execute(f'DROP ROLE IF EXISTS "{ward_role(pg_database, slug)}"')
 
 
 # --- reading another tenant -----------------------------------------------------------
@@ -111,7 +112,7 @@ def test_orm_queries_see_only_their_own_tenant(pg_app: Flask) -> None:
 
 
 def test_unbound_app_role_cannot_read_any_tenant(pg_app: Flask) -> None:
-    # The login role is NOINHERIT: its memberships grant nothing until SET ROLE.
+    # The app's login role has no privilege on any tenant schema, and no membership.
     for schema in ("tenant_regasu", "tenant_genkikan"):
         with pg_app.app_context():
             with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
@@ -135,61 +136,65 @@ def test_tenant_role_cannot_touch_migration_history(pg_app: Flask) -> None:
             session.execute(sa.text("DELETE FROM alembic_version"))
 
 
-# --- nothing stays on a pooled connection ---------------------------------------------
+# --- a tenant's connections are its own ------------------------------------------------
 
 
 @pytest.fixture
 def one_connection_app(pg_database: PgDatabase, tmp_path: Path) -> Iterator[Flask]:
-    """An app whose pool holds exactly one connection, so every checkout reuses it."""
+    """An app whose pools (its own and each tenant's) hold exactly one connection each."""
     app = make_app(
         tmp_path,
         **pg_database.overrides(),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0},
+        TENANT_POOL_SIZE=1,
+        TENANT_POOL_OVERFLOW=0,
     )
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    _dispose(app)
+
+
+STATE = "SELECT pg_backend_pid(), current_user, current_setting('search_path')"
 
 
 def connection_state(app: Flask) -> tuple[int, str, str]:
     with app.app_context(), db.engine.connect() as conn:
-        row = conn.execute(
-            sa.text("SELECT pg_backend_pid(), current_user, current_setting('search_path')")
-        ).one()
+        row = conn.execute(sa.text(STATE)).one()
     return row[0], row[1], row[2]
 
 
 @pytest.mark.parametrize("end", ["commit", "rollback", "error"])
-def test_pooled_connection_carries_no_tenant_after_the_transaction(
+def test_tenant_connections_are_the_tenants_role_never_the_apps(
     one_connection_app: Flask, pg_database: PgDatabase, end: str
 ) -> None:
-    pid_before, user_before, path_before = connection_state(one_connection_app)
-    assert user_before == pg_database.app_role
-    assert "tenant" not in path_before
-    with tenant_session(one_connection_app, "regasu") as session:
-        pid, user, path = session.execute(
-            sa.text("SELECT pg_backend_pid(), current_user, current_setting('search_path')")
-        ).one()
-        assert pid == pid_before  # the same pooled connection
-        assert user.endswith("_t_regasu")
-        assert path == '"tenant_regasu"'
-        if end == "error":
-            with pytest.raises(sa.exc.ProgrammingError):
-                session.execute(sa.text("SELECT * FROM tenant_genkikan.rooms"))
-        if end == "commit":
-            session.commit()
-        else:
-            session.rollback()
-    assert connection_state(one_connection_app) == (pid_before, user_before, path_before)
+    pid_app, user_app, path_app = connection_state(one_connection_app)
+    assert user_app == pg_database.app_role
+    assert "tenant" not in path_app
+    pids = set()
+    for _ in range(2):
+        with tenant_session(one_connection_app, "regasu") as session:
+            pid, user, path = session.execute(sa.text(STATE)).one()
+            assert (user, path) == (role(pg_database, "regasu"), "tenant_regasu")
+            pids.add(pid)
+            if end == "error":
+                with pytest.raises(sa.exc.ProgrammingError):
+                    session.execute(sa.text("SELECT * FROM tenant_genkikan.rooms"))
+            if end == "commit":
+                session.commit()
+            else:
+                session.rollback()
+    assert len(pids) == 1  # the tenant's one pooled connection, reused
+    assert pid_app not in pids
+    assert connection_state(one_connection_app) == (pid_app, user_app, path_app)
 
 
-def test_each_new_transaction_sets_the_role_again(one_connection_app: Flask) -> None:
-    with tenant_session(one_connection_app, "genkikan") as session:
-        for _ in range(2):
-            assert session.scalar(sa.text("SELECT current_user")).endswith("_t_genkikan")
-            session.commit()
-    with tenant_session(one_connection_app, "regasu") as session:
-        assert session.scalar(sa.text("SELECT current_user")).endswith("_t_regasu")
+def test_each_tenant_has_its_own_connections(one_connection_app: Flask) -> None:
+    seen = {}
+    for slug in ("genkikan", "regasu", "genkikan"):
+        with tenant_session(one_connection_app, slug) as session:
+            pid, user, _path = session.execute(sa.text(STATE)).one()
+            assert user.endswith(f"_t_{slug}")
+            assert seen.setdefault(slug, pid) == pid
+    assert seen["genkikan"] != seen["regasu"]
 
 
 # --- creating and migrating tenants ---------------------------------------------------
@@ -263,7 +268,7 @@ def test_create_failing_midway_leaves_nothing(
 
     monkeypatch.undo()
     provisioning.create_tenant(pg_app, "kumin_c", path)  # the slug is still free
-    assert leftovers(pg_database, "kumin_c") == {"schema": 1, "role": 1, "registry": 1}
+    assert leftovers(pg_database, "kumin_c") == {"schema": 1, "role": 2, "registry": 1}
 
 
 @pytest.mark.parametrize("slug", ["Bad-Slug", "x", "api", "1abc", 'a"; DROP SCHEMA platform; --'])

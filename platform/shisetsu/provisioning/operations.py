@@ -1,12 +1,19 @@
 """Creating, migrating and syncing tenants: the platform operator's work, run from the CLI.
 
-Creating a tenant is all-or-nothing: on PostgreSQL role, schema, tables, facilities and the
+Creating a tenant is all-or-nothing: on PostgreSQL roles, schema, tables, facilities and the
 registry row are made in one transaction (PostgreSQL DDL is transactional); on SQLite the
 tenant file is removed again if any later step fails.
+
+On PostgreSQL each tenant has two login roles, members of no role and with no members: its
+own (DML on its tables) and the ward's (read its tables, append to its access log). Their
+passwords derive from ``DATABASE_ROLE_SECRET``; the server stores only SCRAM verifiers.
+Every migration re-applies both, which is also how an installation whose app role was a
+member of each tenant role is converted.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +29,7 @@ from shisetsu.plugins.host import PluginConfigError
 from shisetsu.provisioning import migrate
 from shisetsu.tenancy.binding import clear_registry_cache
 from shisetsu.tenancy.config import TenantConfig, TenantConfigError, load_tenant_config
+from shisetsu.tenancy.credentials import role_password, scram_verifier
 from shisetsu.tenancy.engines import (
     dispose_tenant_engines,
     is_postgres,
@@ -30,10 +38,17 @@ from shisetsu.tenancy.engines import (
     tenant_sqlite_path,
 )
 from shisetsu.tenancy.models import Tenant
-from shisetsu.tenancy.names import role_name, role_prefix, schema_name, validate_slug
+from shisetsu.tenancy.names import (
+    role_name,
+    role_prefix,
+    schema_name,
+    validate_slug,
+    ward_role_name,
+)
 from shisetsu.tenancy.runtime import tenant_plugins
 
 TENANT_DML = "SELECT, INSERT, UPDATE, DELETE"
+VERIFIER_RE = re.compile(r"SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+")
 
 
 class ProvisioningError(RuntimeError):
@@ -129,25 +144,24 @@ def _refuse_duplicate(session: Session, slug: str) -> None:
 def _create_postgres(app: Flask, slug: str, config: TenantConfig, path: Path) -> CreatedTenant:
     schema = schema_name(slug)
     with admin_connection(app) as conn:
-        role = role_name(role_prefix(conn.engine.url.database), slug)
+        role, ward = _role_names(conn, slug)
         session = Session(conn)
         _refuse_duplicate(session, slug)
         quote = conn.dialect.identifier_preparer.quote_identifier
         leftovers = conn.execute(
             sa.text(
                 "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = :s)"
-                " + (SELECT count(*) FROM pg_roles WHERE rolname = :r)"
+                " + (SELECT count(*) FROM pg_roles WHERE rolname IN (:r, :w))"
             ),
-            {"s": schema, "r": role},
+            {"s": schema, "r": role, "w": ward},
         ).scalar_one()
         if leftovers:
             raise ProvisioningError(
-                f"schema {schema!r} or role {role!r} already exists but is not registered; "
-                "remove it or choose another slug"
+                f"schema {schema!r} or role {role!r} or {ward!r} already exists but is not "
+                "registered; remove it or choose another slug"
             )
-        conn.exec_driver_sql(f"CREATE ROLE {quote(role)} NOLOGIN NOINHERIT")
         conn.exec_driver_sql(f"CREATE SCHEMA {quote(schema)}")
-        _migrate_postgres_schema(app, conn, schema, role)
+        _migrate_postgres_schema(app, conn, slug, schema, role)
         tenant = _registry_row(slug, config, path, role)
         session.add(tenant)
         summary = sync_facilities(session, config)
@@ -156,22 +170,62 @@ def _create_postgres(app: Flask, slug: str, config: TenantConfig, path: Path) ->
         return CreatedTenant(tenant, summary)
 
 
-def _migrate_postgres_schema(app: Flask, conn: sa.Connection, schema: str, role: str) -> None:
-    """Upgrade one tenant schema and (re)grant its role; leaves search_path on the schema."""
+def _role_names(conn: sa.Connection, slug: str) -> tuple[str, str]:
+    """The tenant's own login role and its ward role in this database."""
+    prefix = role_prefix(conn.engine.url.database)
+    return role_name(prefix, slug), ward_role_name(prefix, slug)
+
+
+def _migrate_postgres_schema(
+    app: Flask, conn: sa.Connection, slug: str, schema: str, role: str
+) -> None:
+    """Upgrade one tenant schema and (re)set its two roles; leaves search_path on the schema."""
     quote = conn.dialect.identifier_preparer.quote_identifier
     conn.execute(sa.text("SELECT set_config('search_path', :p, true)"), {"p": quote(schema)})
     migrate.upgrade("tenant", conn, schema)
-    qs, qr = quote(schema), quote(role)
+    ward = _role_names(conn, slug)[1]
+    for login in (role, ward):
+        ensure_login_role(app, conn, login)
+    qs, qr, qw = quote(schema), quote(role), quote(ward)
     conn.exec_driver_sql(f"REVOKE ALL ON SCHEMA {qs} FROM PUBLIC")
-    conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {qs} TO {qr}")
+    conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {qs} TO {qr}, {qw}")
     conn.exec_driver_sql(f"GRANT {TENANT_DML} ON ALL TABLES IN SCHEMA {qs} TO {qr}")
     conn.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {qs} TO {qr}")
     # The tenant role never needs to rewrite migration history.
     conn.exec_driver_sql(f"REVOKE {TENANT_DML} ON {qs}.alembic_version FROM {qr}")
     restrict_tenant_role(conn, schema, role)  # the access log is append-only
-    app_user = sa.make_url(app.config["DATABASE_URL"]).username
-    if app_user and app_user != conn.engine.url.username:
-        conn.exec_driver_sql(f"GRANT {qr} TO {quote(app_user)}")
+    # The ward reads everything and writes only its views into the access log (the head
+    # row is locked and moved forward with each entry); set exactly, every time.
+    conn.exec_driver_sql(f"REVOKE ALL ON ALL TABLES IN SCHEMA {qs} FROM {qw}")
+    conn.exec_driver_sql(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {qs} FROM {qw}")
+    conn.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA {qs} TO {qw}")
+    conn.exec_driver_sql(f"REVOKE ALL ON {qs}.alembic_version FROM {qw}")
+    conn.exec_driver_sql(f"GRANT INSERT ON {qs}.access_log TO {qw}")
+    conn.exec_driver_sql(f"GRANT UPDATE ON {qs}.access_log_head TO {qw}")
+
+
+def ensure_login_role(app: Flask, conn: sa.Connection, role: str) -> None:
+    """Make ``role`` a LOGIN role with its derived password, a member of nothing, with no
+    members (creating it, or converting a role the app used to switch into)."""
+    quote = conn.dialect.identifier_preparer.quote_identifier
+    verifier = scram_verifier(role_password(str(app.config["DATABASE_ROLE_SECRET"]), role))
+    if not VERIFIER_RE.fullmatch(verifier):  # nothing but the verifier reaches the statement
+        raise ProvisioningError(f"unexpected password verifier for {role!r}")
+    exists = conn.execute(
+        sa.text("SELECT count(*) FROM pg_roles WHERE rolname = :r"), {"r": role}
+    ).scalar_one()
+    verb = "ALTER" if exists else "CREATE"
+    conn.exec_driver_sql(f"{verb} ROLE {quote(role)} LOGIN NOINHERIT PASSWORD '{verifier}'")
+    memberships = conn.execute(
+        sa.text(
+            "SELECT g.rolname, m.rolname FROM pg_auth_members a"
+            " JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member"
+            " WHERE g.rolname = :r OR m.rolname = :r"
+        ),
+        {"r": role},
+    ).all()
+    for granted, member in memberships:
+        conn.exec_driver_sql(f"REVOKE {quote(granted)} FROM {quote(member)}")
 
 
 def _grant_platform(app: Flask, conn: sa.Connection) -> None:
@@ -218,8 +272,12 @@ def migrate_tenant(app: Flask, tenant: Tenant) -> None:
     """Upgrade one registered tenant's tables to head."""
     if is_postgres(app):
         with admin_connection(app) as conn:
-            assert tenant.db_role is not None
-            _migrate_postgres_schema(app, conn, tenant.schema_name, tenant.db_role)
+            role = tenant.db_role or _role_names(conn, tenant.slug)[0]
+            _migrate_postgres_schema(app, conn, tenant.slug, tenant.schema_name, role)
+            if tenant.db_role is None:
+                conn.execute(sa.update(Tenant).where(Tenant.id == tenant.id).values(db_role=role))
+        dispose_tenant_engines(app)  # pools opened before the migration start afresh
+        clear_registry_cache(app)
         return
     engine = sqlite_engine(tenant_sqlite_path(app, tenant.slug))
     try:

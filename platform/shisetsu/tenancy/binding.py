@@ -1,10 +1,10 @@
 """Binding a unit of work to one tenant.
 
-Every request and job binds its tenant before it touches tenant data. On PostgreSQL each
-transaction of a bound session starts with ``SET LOCAL ROLE`` and a local ``search_path``,
-so a forgotten filter or a raw query against another tenant fails with "permission denied"
-instead of leaking. Both settings end with the transaction: a pooled connection carries no
-tenant role once it is returned.
+Every request and job binds its tenant before it touches tenant data. On PostgreSQL a bound
+session runs on connections logged in as that tenant's own role (``tenancy.engines``), which
+is a member of no other role: a forgotten filter or a raw query against another tenant fails
+with "permission denied" instead of leaking, and no SQL sent on such a connection can become
+another role. The ward's console binds with the tenant's read-only ward role instead.
 """
 
 from __future__ import annotations
@@ -16,13 +16,19 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
-from shisetsu.db import TENANT_KEY, TenantSession
+from shisetsu.db import TENANT_KEY
 from shisetsu.extensions import db
 from shisetsu.tenancy.engines import is_postgres, tenant_sqlite_path
 from shisetsu.tenancy.models import Tenant
-from shisetsu.tenancy.names import BoundTenant, InvalidSlug, validate_slug
+from shisetsu.tenancy.names import (
+    BoundTenant,
+    InvalidSlug,
+    role_prefix,
+    validate_slug,
+    ward_role_name,
+)
 
 REGISTRY_CACHE_KEY = "shisetsu.registry_cache"
 
@@ -35,9 +41,17 @@ class UnknownTenant(LookupError):
     """No active tenant has this slug."""
 
 
-def bound_tenant_for(app: Flask, record: Tenant) -> BoundTenant:
-    """Where ``record``'s data lives on this app's database."""
+def bound_tenant_for(app: Flask, record: Tenant, *, ward: bool = False) -> BoundTenant:
+    """Where ``record``'s data lives on this app's database, and as which role to reach it.
+
+    ``ward``: as the tenant's read-only ward role (its reads, plus entries in its access log).
+    """
     if is_postgres(app):
+        if ward:
+            prefix = role_prefix(sa.make_url(app.config["DATABASE_URL"]).database)
+            return BoundTenant(
+                record.slug, record.schema_name, role=ward_role_name(prefix, record.slug)
+            )
         return BoundTenant(record.slug, record.schema_name, role=record.db_role)
     return BoundTenant(
         record.slug, record.schema_name, sqlite_path=tenant_sqlite_path(app, record.slug)
@@ -108,36 +122,20 @@ def bind_request_tenant(slug: str) -> Tenant:
 
 
 @contextmanager
-def tenant_session(app: Flask, slug: str) -> Iterator[Session]:
-    """A fresh session bound to ``slug`` for CLI commands and jobs (commit is the caller's)."""
+def tenant_session(app: Flask, slug: str, *, ward: bool = False) -> Iterator[Session]:
+    """A fresh session bound to ``slug`` for CLI commands and jobs (commit is the caller's).
+
+    ``ward``: bound with the tenant's read-only ward role (the ward's console reads).
+    """
     with app.app_context():
         record = find_tenant(slug)
         if record is None:
             raise UnknownTenant(slug)
         session = db.session()
-        bind_tenant(session, bound_tenant_for(app, record))
+        bind_tenant(session, bound_tenant_for(app, record, ward=ward))
         g.tenant_slug = record.slug
         g.tenant = record
         try:
             yield session
         finally:
             db.session.remove()
-
-
-def _begin_tenant_transaction(
-    session: Session, _transaction: SessionTransaction, connection: sa.Connection
-) -> None:
-    tenant: BoundTenant | None = session.info.get(TENANT_KEY)
-    if tenant is None or tenant.role is None or connection.dialect.name != "postgresql":
-        return
-    quote = connection.dialect.identifier_preparer.quote_identifier
-    connection.exec_driver_sql(f"SET LOCAL ROLE {quote(tenant.role)}")
-    connection.execute(
-        sa.text("SELECT set_config('search_path', :path, true)"), {"path": quote(tenant.schema)}
-    )
-
-
-def install_session_hooks() -> None:
-    """Register the after-begin hook once per process (idempotent)."""
-    if not sa.event.contains(TenantSession, "after_begin", _begin_tenant_transaction):
-        sa.event.listen(TenantSession, "after_begin", _begin_tenant_transaction)

@@ -47,8 +47,13 @@ def role_prefix(database: str | None) -> str:
 
 
 def role_name(prefix: str, slug: str) -> str:
-    """The NOLOGIN role a tenant-bound transaction switches to."""
+    """The login role of a tenant's own connections: its schema, nothing else."""
     return f"{prefix}_t_{validate_slug(slug)}"
+
+
+def ward_role_name(prefix: str, slug: str) -> str:
+    """The login role the ward's console reads one tenant with (read-only, logs its views)."""
+    return f"{prefix}_w_{validate_slug(slug)}"
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,11 @@ class BoundTenant:
 
     slug: str
     schema: str
-    role: str | None = None  # PostgreSQL only
+    role: str | None = None  # PostgreSQL only: the login role of this binding's connections
     sqlite_path: Path | None = None  # SQLite only
 
     def engine(self) -> sa.Engine:
-        """The engine serving this tenant: the shared one on PostgreSQL, its file on SQLite."""
+        """The engine serving this tenant: its role's pool on PostgreSQL, its file on SQLite."""
         from shisetsu.tenancy.engines import tenant_engine  # engines builds on this module
 
         return tenant_engine(self)

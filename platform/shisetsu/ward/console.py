@@ -1,10 +1,10 @@
 """What the ward's audit pages read: every tenant's findings, incidents and access log.
 
 An auditor's request is bound to no tenant. Each tenant is read through its own
-tenant-bound session (the ward's read-only database role comes with the ward console), and
-every such read is logged in *that tenant's* log with the auditor as actor, in the same
-transaction as the read. Rows are detached before the session closes, so the pages can
-render them afterwards.
+tenant-bound session as that tenant's ward role (on PostgreSQL it may read the tenant's
+tables and append to its access log, nothing else), and every such read is logged in
+*that tenant's* log with the auditor as actor, in the same transaction as the read. Rows
+are detached before the session closes, so the pages can render them afterwards.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def read_tenant(
     detail: str | None = None,
 ) -> T:
     """``read(session)`` in ``slug``'s tenant, logged there as the auditor's view."""
-    with tenant_session(app, slug) as session:
+    with tenant_session(app, slug, ward=True) as session:
         result = read(session)
         record(session, VIEW, record_type, record_id, detail=detail, actor=actor)
         session.expunge_all()
