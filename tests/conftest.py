@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.axe",
     "tests.fixtures.journey",
+    "tests.fixtures.schedule",
 ]
 
 

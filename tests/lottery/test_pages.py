@@ -26,6 +26,8 @@ from tests.support.lottery import (
     step,
 )
 
+pytestmark = pytest.mark.dates
+
 TENANT = "genkikan"
 
 
