@@ -13,6 +13,7 @@ from shisetsu.i18n import compile_catalogs
 
 pytest_plugins = [
     "tests.fixtures.clock",
+    "tests.fixtures.shared_setup",
     "tests.fixtures.apps",
     "tests.fixtures.browser",
     "tests.fixtures.axe",
