@@ -46,28 +46,26 @@ typecheck:
 	$(BIN)/mypy
 
 # Two xdist workers; a file's tests stay on one worker (module fixtures such as the
-# journeys' stack are built once). Random order, seed printed (pytest-randomly).
-PYTEST := $(BIN)/pytest -n 2 --dist loadfile
+# journeys' stack are built once). Random order, seed printed (pytest-randomly); files go
+# out in collection order, the slow browser/journey files first (tests/fixtures/schedule.py).
+PYTEST := $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 pytest:
 	$(PYTEST)
 
 # The tests whose answers hang on the calendar (booking windows and refunds, slot
 # calendars and closures, lottery calendars, group validity, retention cut-offs, usage
-# months), on SQLite (dates are computed in Python, the same on both databases), with
-# "now" pinned to each instant of FIXED_DATES in tests/fixtures/clock.py. Everything
-# else, the browser suites included, runs at the default instant only.
-DATE_TESTS := tests/booking tests/slots tests/core/test_dates.py tests/lottery/test_rounds.py \
-	tests/lottery/test_release.py tests/lottery/test_policies.py tests/lottery/test_pages.py \
-	tests/groups/test_lifecycle.py tests/retention/test_retention.py tests/ward/test_usage.py
+# months) carry the `dates` marker; they run again on SQLite (dates are computed in Python,
+# the same on both databases) with "now" pinned to each instant of FIXED_DATES in
+# tests/fixtures/clock.py. One pytest session: one xdist worker per instant (its
+# SHISETSU_TEST_NOW set through the worker's spec, shown as its id), each running every
+# marked test (`--dist each`). Everything else runs at the default instant only.
 FIXED_DATES := new-year golden-week month-end fourth-monday friday-evening
+DATE_WORKERS := $(foreach when,$(FIXED_DATES),--tx popen//id=$(when)//env:SHISETSU_TEST_NOW=$(when))
 
 test-dates:
-	@for when in $(FIXED_DATES); do \
-		echo "--- now = $$when"; \
-		SHISETSU_TEST_NOW=$$when $(PYTEST) \
-			-m "not postgres and not redis and not browser" $(DATE_TESTS) || exit 1; \
-	done
+	$(BIN)/pytest --dist each $(DATE_WORKERS) \
+		-m "dates and not postgres and not redis and not browser"
 
 ## make test-random: pytest with Hypothesis drawing new examples (CI runs derandomized)
 test-random: install

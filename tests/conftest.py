@@ -13,10 +13,12 @@ from shisetsu.i18n import compile_catalogs
 
 pytest_plugins = [
     "tests.fixtures.clock",
+    "tests.fixtures.shared_setup",
     "tests.fixtures.apps",
     "tests.fixtures.browser",
     "tests.fixtures.axe",
     "tests.fixtures.journey",
+    "tests.fixtures.schedule",
 ]
 
 

@@ -31,6 +31,8 @@ from tests.support.booking import (
 )
 from tests.support.groups import text
 
+pytestmark = pytest.mark.dates
+
 
 @pytest.fixture
 def app(any_app: Flask) -> Flask:

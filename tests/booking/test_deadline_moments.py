@@ -34,6 +34,8 @@ from tests.support.booking import (
 )
 from tests.support.groups import text
 
+pytestmark = pytest.mark.dates
+
 JOB = "shisetsu.booking.jobs.deadline_job"
 WEEKDAYS_JA = "月火水木金土日"
 

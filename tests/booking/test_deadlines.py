@@ -37,6 +37,8 @@ from tests.support.deadlines import (
     shipped,
 )
 
+pytestmark = pytest.mark.dates
+
 TOKYO = dt.timezone(dt.timedelta(hours=9))
 FEE = FeeBreakdown(items=(FeeItem("am", "午前", "Morning", 1000),))
 GROUP = GroupBookingFacts(1, "registered", True, None)

@@ -28,6 +28,8 @@ from shisetsu.printing import wareki
 from shisetsu.slots.calendar import is_holiday_rates
 from shisetsu.tenancy.config import TenantConfig, load_tenant_config
 
+pytestmark = pytest.mark.dates
+
 ROOT = Path(__file__).resolve().parents[2]
 TOKYO = dt.timezone(dt.timedelta(hours=9))
 

@@ -25,6 +25,8 @@ from tests.fixtures.auth import make_staff, sign_in_as
 from tests.support.booking import booking_row, member, open_day, slot
 from tests.support.groups import text
 
+pytestmark = pytest.mark.dates
+
 TOKYO = dt.timezone(dt.timedelta(hours=9))
 BEFORE = dt.datetime(2034, 1, 12, 10, 0, tzinfo=TOKYO)
 FIRST_COME = dt.datetime(2034, 1, 21, 9, 0, tzinfo=TOKYO)

@@ -31,6 +31,8 @@ from tests.support.booking import (
 )
 from tests.support.groups import text, update_group
 
+pytestmark = pytest.mark.dates
+
 JOB = "shisetsu.booking.jobs.deadline_job"
 
 

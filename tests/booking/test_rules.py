@@ -23,6 +23,8 @@ from tests.fixtures.auth import make_resident
 from tests.support.booking import bound, slot
 from tests.support.groups import make_approved
 
+pytestmark = pytest.mark.dates
+
 TOKYO = dt.timezone(dt.timedelta(hours=9))
 NOW = dt.datetime(2026, 1, 10, 10, 0, tzinfo=TOKYO)
 """Saturday 2026-01-10: the 2-month horizon reaches 2026-03-10."""

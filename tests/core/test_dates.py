@@ -26,6 +26,8 @@ from tests.support.booking import (
 from tests.support.groups import text
 from tests.support.lottery import open_round
 
+pytestmark = pytest.mark.dates
+
 FEB_1 = dt.date(2026, 2, 1)  # a Sunday
 JA_DAY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日\([月火水木金土日]\)")
 EN_DAY = re.compile(r"\d{4}-\d{2}-\d{2} \((Mon|Tue|Wed|Thu|Fri|Sat|Sun)\)")

@@ -34,6 +34,8 @@ from tests.support.groups import (
     update_group,
 )
 
+pytestmark = pytest.mark.dates
+
 
 def renewable_group(client: FlaskClient, app: Flask, tenant: str = "regasu") -> tuple[int, int]:
     """A signed-in resident's approved group ending in 30 days: (account id, group id)."""

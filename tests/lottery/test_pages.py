@@ -28,6 +28,8 @@ from tests.support.lottery import (
     step,
 )
 
+pytestmark = pytest.mark.dates
+
 TENANT = "genkikan"
 
 

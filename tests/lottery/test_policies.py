@@ -40,6 +40,8 @@ from shisetsu.plugins import (
 from shisetsu_history_weighted import HistoryWeightedPolicy
 from shisetsu_rank_order import RankOrderPolicy
 
+pytestmark = pytest.mark.dates
+
 POLICIES = {"rank_order": RankOrderPolicy, "history_weighted": HistoryWeightedPolicy}
 SEED = bytes(range(32))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -34,6 +35,8 @@ from tests.support.lottery import (
     open_round,
     round_row,
 )
+
+pytestmark = pytest.mark.dates
 
 TENANT = "genkikan"
 AFTER_DEADLINE = DEADLINE + dt.timedelta(minutes=5)

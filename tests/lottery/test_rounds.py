@@ -31,6 +31,8 @@ from tests.support.lottery import (
     step,
 )
 
+pytestmark = pytest.mark.dates
+
 TENANT = "genkikan"
 
 

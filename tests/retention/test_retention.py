@@ -25,6 +25,8 @@ from shisetsu.tenancy.binding import tenant_session
 from tests.support.groups import today_in_tokyo, update_group
 from tests.support.retention import certificates, synthetic, traces
 
+pytestmark = pytest.mark.dates
+
 
 @pytest.fixture
 def pg(request: pytest.FixtureRequest, any_app: Flask):  # type: ignore[no-untyped-def]

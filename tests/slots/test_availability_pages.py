@@ -17,6 +17,8 @@ from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.runtime import current_runtime
 from tests.support.slots import open_weekday, regasu_only_room_id, room_id, today
 
+pytestmark = pytest.mark.dates
+
 ROW = re.compile(r'<tr class="day-(\w+)">(.*?)</tr>', re.S)
 CELL = re.compile(r'<td class="(?:state-(\w+)|not-offered)">')
 

@@ -17,6 +17,8 @@ from tests.fixtures.auth import make_staff, sign_in_as
 from tests.support.closures import hidden_fields
 from tests.support.slots import open_weekday, regasu_only_room_id, room_id, today
 
+pytestmark = pytest.mark.dates
+
 
 @pytest.fixture
 def slots_app(any_app: Flask) -> Flask:

@@ -29,6 +29,8 @@ from shisetsu.tenancy.config import validate_tenant_data
 from shisetsu.tenancy.runtime import current_runtime
 from tests.support.slots import LONG_AGO, TOKYO, room_id
 
+pytestmark = pytest.mark.dates
+
 
 @pytest.fixture
 def slots_app(any_app: Flask) -> Flask:

@@ -42,6 +42,8 @@ from tests.support.groups import make_group
 from tests.support.slots import TOKYO, room_id
 from tests.support.staff import english
 
+pytestmark = pytest.mark.dates
+
 TENANT, OTHER = "genkikan", "regasu"
 FACILITY = "genkikan"
 TODAY = dt.date(2047, 6, 15)
