@@ -42,7 +42,7 @@ from tests.fixtures.axe import assert_accessible, preload_axe
 from tests.fixtures.browser import DESKTOP, PHONE, LiveServer, shot
 from tests.fixtures.journey import JourneyStack, mail_text
 from tests.support import application_form
-from tests.support.booking import book, member, open_day, slot
+from tests.support.booking import book, member, open_day, pdf_text_chars, slot
 from tests.support.lottery import group, lottery_slot_ids, open_round
 from tests.support.slots import room_id, today
 from tests.support.staff import PASSWORD as STAFF_PASSWORD
@@ -402,13 +402,34 @@ def check_permit(walk: Walk, href: str, booking: Booking) -> None:
     response = walk.page.context.request.get(walk.server.url_for(href))
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
-    body = response.body()
-    assert body.startswith(b"%PDF")
-    from tests.support.booking import pdf_text_chars
+    check_permit_pdf(response.body(), booking)
 
+
+def check_permit_pdf(body: bytes, booking: Booking) -> None:
+    assert body.startswith(b"%PDF")
     chars = pdf_text_chars(body)
     assert set("使用承認書令和") <= chars
     assert set(f"{booking.fee_total:,}円") <= chars
+
+
+def print_permit(walk: Walk, booking: Booking) -> None:
+    """Staff print the permit with its button (a recorded print): the PDF the browser is
+    sent is the permit, marked with who printed it."""
+    printed: list[bytes] = []
+
+    def keep(route: Any) -> None:
+        answer = route.fetch()
+        assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
+        printed.append(answer.body())
+        route.fulfill(response=answer)
+
+    walk.page.route("**/manage/print/permits/*", keep)
+    with walk.page.expect_response(lambda r: "/manage/print/permits/" in r.url):
+        walk.page.get_by_role("button", name="使用承認書を印刷（PDF）").click()
+    (body,) = printed
+    check_permit_pdf(body, booking)
+    assert set("印刷者管理簿番号") <= pdf_text_chars(body)
+    walk.page.go_back()
 
 
 def test_a_sign_up_register_lottery_booking(
@@ -551,8 +572,7 @@ def test_b_walk_in_booked_at_the_counter(
     page.get_by_role("button", name=f"{yen(booking.fee_total)}の支払いを記録する").click()
     expect(walk.flash()).to_contain_text("支払いを記録しました。領収番号は")
     walk.step("paid")
-    permit = page.get_by_role("link", name="使用承認書を印刷（PDF）")
-    check_permit(walk, str(permit.get_attribute("href")), booking)
+    print_permit(walk, booking)
 
     # Back on the grid the slot reads × with its words, and is no longer a link.
     walk.goto(f"/{TENANT}/rooms/{room}/availability?month={month:%Y-%m}")
@@ -712,7 +732,9 @@ def test_d_auditor_reviews_lottery_and_access_log(
         .filter(has=page.get_by_role("rowheader", name=month, exact=True))
     )
     expect(row).to_have_count(1)
-    expect(row.get_by_role("cell").last).to_have_text("検証済み")
+    # Cells after the month: state, groups, wins, win rate, verification, early actions.
+    expect(row.get_by_role("cell").nth(4)).to_have_text("検証済み")
+    expect(row.get_by_role("cell").last).to_have_text("—")  # drawn on the calendar
     expect(row).to_contain_text("登録団体: ")  # the category in words, not its code
     walk.step("lottery")
 
