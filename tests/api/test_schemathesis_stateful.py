@@ -24,9 +24,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis.errors import Flaky
 from schemathesis.core.failures import FailureGroup
 
-from tests.api.test_token_first import resident_token, staff_token
 from tests.fixtures.auth import PASSWORD
-from tests.support.api import refused_by_the_request_check
+from tests.support.api import refused_by_the_request_check, resident_token, staff_token
 from tests.support.booking import today
 from tests.support.lottery import group, open_round
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from shisetsu.api import API_NAMES
 from shisetsu.auth.access import PUBLIC
-from tests.support.accounts import PASSWORD, create_account, create_staff
-from tests.support.api import assert_error, bearer
+from tests.support.api import assert_error, bearer, resident_token, staff_token
 
 MALFORMED = b'{"slots": [1, {"choices": '
 HUGE = b'{"choices": [' + b'["1-20260201-am"],' * 200_000 + b"]"  # 3.6 MB, unterminated
@@ -49,25 +47,6 @@ def send(client: FlaskClient, method: str, path: str, body: bytes, **headers: st
         data=body,
         headers={"Content-Type": "application/json", **headers},
     )
-
-
-def resident_token(app: Flask, slug: str) -> str:
-    account = create_account(app, slug)
-    response = app.test_client().post(
-        f"/api/v1/{slug}/tokens", json={"login": account.login, "password": PASSWORD}
-    )
-    assert response.status_code == 201
-    return str(response.get_json()["token"])
-
-
-def staff_token(app: Flask, slug: str) -> str:
-    secret = pyotp.random_base32()
-    staff = create_staff(app, slug, role="handler", secret=secret)
-    body = {"login": staff.login, "password": PASSWORD, "kind": "staff"}
-    body["otp"] = pyotp.TOTP(secret).now()
-    response = app.test_client().post(f"/api/v1/{slug}/tokens", json=body)
-    assert response.status_code == 201, response.get_json()
-    return str(response.get_json()["token"])
 
 
 def test_the_walk_sees_the_operations_with_bodies(sqlite_app: Flask) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+import pyotp
+from flask import Flask
 from werkzeug.test import TestResponse
 
 from shisetsu.dates import MAX_YEAR, MIN_YEAR
 from shisetsu.forms_text import ISO_DATE, SINGLE_LINE
 from tests.fixtures.auth import PASSWORD
+from tests.support import accounts
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
@@ -69,3 +72,24 @@ def refused_by_the_request_check(case: Any, response: Any) -> bool:
         return any(SINGLE_LINE.search(s) for s in strings)
     dates = [m for s in strings if (m := ISO_DATE.match(s))]
     return code == "bad_request" and any(not MIN_YEAR <= int(m[1]) <= MAX_YEAR for m in dates)
+
+
+def resident_token(app: Flask, slug: str) -> str:
+    """A bearer token of a new resident of ``slug``."""
+    account = accounts.create_account(app, slug)
+    response = app.test_client().post(
+        f"/api/v1/{slug}/tokens", json={"login": account.login, "password": accounts.PASSWORD}
+    )
+    assert response.status_code == 201
+    return str(response.get_json()["token"])
+
+
+def staff_token(app: Flask, slug: str) -> str:
+    """A bearer token of a new handler of ``slug`` (with the TOTP code staff tokens need)."""
+    secret = pyotp.random_base32()
+    staff = accounts.create_staff(app, slug, role="handler", secret=secret)
+    body = {"login": staff.login, "password": accounts.PASSWORD, "kind": "staff"}
+    body["otp"] = pyotp.TOTP(secret).now()
+    response = app.test_client().post(f"/api/v1/{slug}/tokens", json=body)
+    assert response.status_code == 201, response.get_json()
+    return str(response.get_json()["token"])

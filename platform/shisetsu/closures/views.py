@@ -30,23 +30,11 @@ from shisetsu.i18n import current_locale
 from shisetsu.slots import manage
 from shisetsu.slots.display import Formatter
 from shisetsu.slots.forms import ClosureForm
-from shisetsu.slots.manage_views import render_room
-from shisetsu.slots.operations import tenant_zone
+from shisetsu.slots.manage_views import render_room, staff_room, tenant_now
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("closures", __name__, url_prefix="/<tenant>/manage/rooms")
 PER_PAGE = 50
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(tenant_zone(current_runtime().config))
-
-
-def _room(room_id: int) -> Room:
-    room = manage.room_for_staff(db.session(), room_id)
-    if room is None:
-        abort(404)
-    return room
 
 
 def _plan_args(plan: ops.Plan) -> dict[str, str]:
@@ -83,7 +71,7 @@ def _plan_from(room: Room, values: Mapping[str, Any]) -> ops.Plan | None:
 @access(*OPERATIONS)
 def add(room_id: int) -> Response | tuple[str, int]:
     """Check the closure form, then show what the closure would hit."""
-    found = _room(room_id)
+    found = staff_room(room_id)
     form = ClosureForm(prefix="closure")
     if not form.validate():
         return render_room(found, 400, closure=form)
@@ -91,7 +79,7 @@ def add(room_id: int) -> Response | tuple[str, int]:
     assert start is not None  # required
     end = form.end.data or start
     try:
-        manage.check_closure_period(start, end, _now().date())
+        manage.check_closure_period(start, end, tenant_now().date())
     except manage.ManageError as exc:
         return render_room(found, 400, closure=form, closure_error=str(exc.message))
     plan = ops.Plan(
@@ -204,7 +192,7 @@ def _render_preview(
 @access(*OPERATIONS)
 def preview(room_id: int) -> Response | tuple[str, int]:
     """What the planned closure hits, a page at a time, with the confirmation form."""
-    found = _room(room_id)
+    found = staff_room(room_id)
     plan = _plan_from(found, request.args)
     if plan is None:
         flash(gettext("The closure could not be read; please fill in the form again."), "error")
@@ -216,7 +204,7 @@ def preview(room_id: int) -> Response | tuple[str, int]:
 @access(*OPERATIONS)
 def confirm(room_id: int) -> Response | tuple[str, int]:
     """Add the closure and act on every hit, as listed on the preview."""
-    found = _room(room_id)
+    found = staff_room(room_id)
     form = ConfirmClosureForm()
     plan = _plan_from(found, request.form)
     if not form.validate() or plan is None:
@@ -231,8 +219,8 @@ def confirm(room_id: int) -> Response | tuple[str, int]:
             fingerprint=form.fingerprint.data or "",
             keep={int(bid): reason for bid in form.keep.data or []},
             staff_id=current_user.id,
-            now=_now(),
-            today=_now().date(),
+            now=tenant_now(),
+            today=tenant_now().date(),
         )
     except ops.HitsChanged:
         session.rollback()

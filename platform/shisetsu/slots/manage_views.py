@@ -26,11 +26,13 @@ from shisetsu.tenancy.runtime import current_runtime
 bp = Blueprint("slots_manage", __name__, url_prefix="/<tenant>/manage/rooms")
 
 
-def _now() -> dt.datetime:
+def tenant_now() -> dt.datetime:
+    """Now in the bound tenant's time zone."""
     return dt.datetime.now(tenant_zone(current_runtime().config))
 
 
-def _room(room_id: int) -> Room:
+def staff_room(room_id: int) -> Room:
+    """The bound tenant's room ``room_id`` for staff; 404 if it is not this tenant's."""
     room = manage.room_for_staff(db.session(), room_id)
     if room is None:
         abort(404)
@@ -50,7 +52,7 @@ def _hold_form(room: Room) -> OfficialHoldForm:
 def render_room(room: Room, status: int = 200, **forms: Any) -> tuple[str, int]:
     """The room page (``forms`` replace blank forms, e.g. one with errors)."""
     session = db.session()
-    today = _now().date()
+    today = tenant_now().date()
     # formdata=None: after another form's POST, request.form must not blank these fields
     # (an absent checkbox would read as "not open for booking").
     details = forms.get("details") or RoomDetailsForm(
@@ -105,14 +107,14 @@ def index() -> str:
 @access(*OPERATIONS)
 def room(room_id: int) -> tuple[str, int]:
     """One room: details, closures and official holds."""
-    return render_room(_room(room_id))
+    return render_room(staff_room(room_id))
 
 
 @bp.post("/<int:room_id>/details")
 @access(*OPERATIONS)
 def update_details(room_id: int) -> Response | tuple[str, int]:
     """Save capacity, area, equipment and whether the room is open for booking."""
-    found = _room(room_id)
+    found = staff_room(room_id)
     form = RoomDetailsForm(prefix="room")
     if not form.validate():
         return render_room(found, 400, details=form)
@@ -132,7 +134,7 @@ def update_details(room_id: int) -> Response | tuple[str, int]:
 @access(*OPERATIONS)
 def remove_closure(room_id: int, closure_id: int) -> Response | str:
     """Confirm, then reopen the days of an ad-hoc closure."""
-    found = _room(room_id)
+    found = staff_room(room_id)
     closure = manage.closure_of(db.session(), found, closure_id)
     if closure is None:
         abort(404)
@@ -148,7 +150,7 @@ def remove_closure(room_id: int, closure_id: int) -> Response | str:
 @access(*OPERATIONS)
 def add_holds(room_id: int) -> Response | tuple[str, int]:
     """Put official holds on the chosen slots over a period (all or nothing)."""
-    found = _room(room_id)
+    found = staff_room(room_id)
     form = _hold_form(found)
     if not form.validate():
         return render_room(found, 400, hold=form)
@@ -164,7 +166,7 @@ def add_holds(room_id: int) -> Response | tuple[str, int]:
             form.slots.data or [],
             reason=form.reason.data or "",
             staff_id=current_user.id,
-            now=_now(),
+            now=tenant_now(),
         )
     except manage.ManageError as exc:
         db.session.rollback()
@@ -188,7 +190,7 @@ def add_holds(room_id: int) -> Response | tuple[str, int]:
 @access(*OPERATIONS)
 def remove_hold(room_id: int, hold_id: int) -> Response | str:
     """Confirm, then free the slot of an official hold."""
-    found = _room(room_id)
+    found = staff_room(room_id)
     hold = manage.official_hold_of(db.session(), found, hold_id)
     if hold is None:
         abort(404)
