@@ -42,8 +42,8 @@ MEASURE = """() => {
       problems.push(`cell too narrow (${Math.round(inner)}px): ${text.slice(0, 24)}`);
     }
   }
-  const targets = "main button, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]),"
-    + " main select, header nav a, header button";
+  const targets = "main button, main select, header nav a, header button, main input"
+    + ":not([type=hidden]):not([type=checkbox]):not([type=radio])";
   for (const el of document.querySelectorAll(targets)) {
     if (!shown(el)) continue;
     const r = el.getBoundingClientRect();
