@@ -389,20 +389,21 @@ def test_holds_between_one_room_inclusive_in_date_order(slots_app: Flask) -> Non
     room = room_id(slots_app, "genkikan", "genkikan", "washitsu")
     other = room_id(slots_app, "genkikan", "genkikan", "kitchen")
     with tenant_session(slots_app, "genkikan") as session:
-        hold_slots(session, [f"{room}-20300703-pm", f"{room}-20300701-night"], OFFICIAL)
-        hold_slots(session, [f"{room}-20300701-am"], BOOKING, 3)
+        hold_slots(session, [f"{room}-20300703-am", f"{room}-20300701-night"], OFFICIAL)
+        hold_slots(session, [f"{room}-20300701-pm"], BOOKING, 3)
         hold_slots(session, [f"{room}-20300630-am", f"{room}-20300704-am"], BOOKING, 4)
         hold_slots(session, [f"{other}-20300702-am"], OFFICIAL)
         session.commit()
         start, end = dt.date(2030, 7, 1), dt.date(2030, 7, 3)
         every = holds_between(session, room, start, end)
         official = holds_between(session, room, start, end, OFFICIAL)
+        # By date first: the 3rd's morning comes after the 1st's afternoon and night.
         assert [(h.date.day, h.slot_code, h.kind) for h in every] == [
-            (1, "am", BOOKING),
             (1, "night", OFFICIAL),
-            (3, "pm", OFFICIAL),
+            (1, "pm", BOOKING),
+            (3, "am", OFFICIAL),
         ]
-        assert [(h.date.day, h.slot_code) for h in official] == [(1, "night"), (3, "pm")]
+        assert [(h.date.day, h.slot_code) for h in official] == [(1, "night"), (3, "am")]
 
 
 def test_hold_slots_refuses_nonsense(slots_app: Flask) -> None:
