@@ -4,6 +4,7 @@ from flask import Flask
 
 from shisetsu.accounts.views import bp as accounts_bp
 from shisetsu.audit.views import bp as audit_bp
+from shisetsu.board.views import bp as board_bp
 from shisetsu.booking.manage_views import bp as booking_manage_bp
 from shisetsu.booking.views import bp as booking_bp
 from shisetsu.closures.views import bp as closures_bp
@@ -43,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(closures_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(booking_manage_bp)
+    app.register_blueprint(board_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(ward_audit_bp)
     app.register_blueprint(lottery_bp)

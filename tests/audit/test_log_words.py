@@ -16,6 +16,7 @@ from flask import Flask
 from shisetsu.audit import labels
 from shisetsu.audit.forms import RECORD_CHOICES
 from shisetsu.audit.operations import RECORD_TYPE_OF_KIND
+from shisetsu.board.views import RECORD_TYPE as BOARD
 from shisetsu.exports import content
 from shisetsu.ward.reads import ROSTER, USAGE
 from tests.support.audit import signed_in_auditor, text
@@ -56,9 +57,9 @@ def test_every_record_type_written_has_its_words() -> None:
     listed = {choice.value for choice in RECORD_CHOICES if choice.value}
     written = set(written_record_types())
     # Types that reach the log through a variable: exports by content, sign-ins by kind,
-    # the ward's reads.
+    # the ward's reads, the booking board.
     written |= {content.GROUPS, content.BOOKINGS, content.DAILY}
-    written |= set(RECORD_TYPE_OF_KIND.values()) | {USAGE, ROSTER}
+    written |= set(RECORD_TYPE_OF_KIND.values()) | {USAGE, ROSTER, BOARD}
     assert sorted(written - listed) == []
     assert sorted(listed - written) == []  # no words for a type nothing writes
 

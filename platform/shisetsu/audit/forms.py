@@ -107,6 +107,7 @@ RECORD_CHOICES = [
     SelectChoice("bookings", _l("List of bookings")),
     SelectChoice("daily", _l("Daily processing list")),
     SelectChoice("daily_list", _l("Daily processing list (page)")),
+    SelectChoice("booking_board", _l("Booking board")),
     SelectChoice("closure", _l("Closure of a room")),
     SelectChoice("staff", _l("Staff")),
     SelectChoice("staff_roster", _l("Staff roster")),

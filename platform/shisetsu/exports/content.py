@@ -33,12 +33,14 @@ from shisetsu.tenancy.models import Tenant
 GROUPS, BOOKINGS, DAILY = "groups", "bookings", "daily"
 # Prints only (shisetsu.exports.prints): one booking's permit, one group's registration.
 PERMIT, GROUP_SHEET = "permit", "group"
+BOARD = "board"  # a print of the booking board (shisetsu.board)
 CONTENT_LABELS = {
     GROUPS: _l("Registered groups (with representative and contact)"),
     BOOKINGS: _l("Bookings (with group and representative)"),
     DAILY: _l("Daily processing list"),
     PERMIT: _l("Permit"),
     GROUP_SHEET: _l("One group's registration (with representative and contact)"),
+    BOARD: _l("Booking board"),
 }
 MAX_DAYS = 366
 # WeasyPrint takes seconds per few hundred table rows: longer lists are CSV's job.

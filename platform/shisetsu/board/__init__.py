@@ -1,0 +1,1 @@
+"""The booking board: a facility's rooms × time bands for a day or a week (staff)."""
