@@ -107,7 +107,13 @@ def test_a_draft_across_rooms_is_reordered_reviewed_and_submitted(any_app: Flask
     assert version is not None
     saved = client.post(
         entry_url(rid),
-        data={"group": gid, "version": version.group(1), "choice1": b1, "choice2": a2, "choice3": a1},
+        data={
+            "group": gid,
+            "version": version.group(1),
+            "choice1": b1,
+            "choice2": a2,
+            "choice3": a1,
+        },
     )
     assert saved.status_code == 302
     assert saved.headers["Location"].endswith(f"/rounds/{rid}/entry?group={gid}")
@@ -116,7 +122,9 @@ def test_a_draft_across_rooms_is_reordered_reviewed_and_submitted(any_app: Flask
     receipt = text(client.get(saved.headers["Location"]))
     listed = names_in(receipt)
     assert len(listed) == 3 and all(sid not in receipt for sid in (a1, b1, a2))
-    assert re.fullmatch(r"\S+ \S+ \d{4}年\d{1,2}月\d{1,2}日\([月火水木金土日]\) \S+ \d+:\d\d–\d+:\d\d", listed[0])
+    assert re.fullmatch(
+        r"\S+ \S+ \d{4}年\d{1,2}月\d{1,2}日\([月火水木金土日]\) \S+ \d+:\d\d–\d+:\d\d", listed[0]
+    )
     (mail,) = [m for m in mails_to(any_app, TENANT, resident.email) if ":receipt:" in m.key]
     assert all(sid not in mail.body for sid in (a1, b1, a2))
     for rank, words in enumerate(listed, start=1):
