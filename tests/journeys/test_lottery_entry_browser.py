@@ -27,7 +27,13 @@ from tests.fixtures.axe import assert_accessible
 from tests.fixtures.browser import PHONE, LiveServer, shot
 from tests.fixtures.mail import SmtpSink
 from tests.support.lottery import group, lottery_slot_ids, open_round
-from tests.support.lottery_keys import add_slot, choose_room, focus_is_button, tab_to
+from tests.support.lottery_keys import (
+    add_slot,
+    choose_room,
+    focus_is_button,
+    focus_links_to,
+    tab_to,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -126,7 +132,7 @@ def test_keyboard_entry_across_rooms_and_months(
         # The 抽 cell of the public grid leads to the entry page, next to its add button.
         tab_to(
             page,
-            f"(document.activeElement.getAttribute('href') || '').endsWith('/lottery/slots/{a1}')",
+            focus_links_to(f"/lottery/slots/{a1}"),
         )
         with page.expect_navigation():
             page.keyboard.press("Enter")
@@ -141,18 +147,12 @@ def test_keyboard_entry_across_rooms_and_months(
         add_slot(page, b1)  # another room
         steps.check("second-room")
         # The other open month: its own (empty) draft; back again, both choices are kept.
-        tab_to(
-            page,
-            f"(document.activeElement.getAttribute('href') || '').includes('/rounds/{other_rid}/enter')",
-        )
+        tab_to(page, focus_links_to(f"/rounds/{other_rid}/enter"))
         with page.expect_navigation():
             page.keyboard.press("Enter")
         expect(page.locator("#draft-count")).to_have_text("希望5件中0件を選択中（あと5件）。")
         steps.check("other-month")
-        tab_to(
-            page,
-            f"(document.activeElement.getAttribute('href') || '').includes('/rounds/{rid}/enter')",
-        )
+        tab_to(page, focus_links_to(f"/rounds/{rid}/enter"))
         with page.expect_navigation():
             page.keyboard.press("Enter")
         expect(page.locator("#draft-count")).to_have_text("希望5件中2件を選択中（あと3件）。")

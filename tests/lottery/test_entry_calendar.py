@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shisetsu.lottery.models import LotteryChoice, LotteryEntry, LotteryRound
+from shisetsu.lottery.models import LotteryChoice, LotteryEntry
 from shisetsu.slots.ids import parse_slot_id
 from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.auth import Ref, sign_in_as
 from tests.support.accounts import mails_to
 from tests.support.groups import text
-from tests.support.lottery import enter, group, lottery_slot_ids, open_round
+from tests.support.lottery import group, lottery_slot_ids, open_round
 
 pytestmark = pytest.mark.dates
 

@@ -38,6 +38,11 @@ def tab_to(page: Page, check: str, *, back: bool = False) -> None:
     assert_focus_visible(page)
 
 
+def focus_links_to(part: str) -> str:
+    """The check that the focus is on a link whose address contains ``part``."""
+    return f"(document.activeElement.getAttribute('href') || '').includes({part!r})"
+
+
 def focus_is_button(value: str) -> str:
     return (
         f"document.activeElement.tagName === 'BUTTON' && document.activeElement.value === {value!r}"
