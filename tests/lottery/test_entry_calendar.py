@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shisetsu.lottery.models import LotteryChoice, LotteryEntry
+from shisetsu.lottery.models import LotteryChoice, LotteryEntry, LotteryRound
 from shisetsu.slots.ids import parse_slot_id
 from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.auth import Ref, sign_in_as
 from tests.support.accounts import mails_to
 from tests.support.groups import text
-from tests.support.lottery import group, lottery_slot_ids, open_round
+from tests.support.lottery import enter, group, lottery_slot_ids, open_round
 
 pytestmark = pytest.mark.dates
 
@@ -132,3 +132,137 @@ def test_a_draft_across_rooms_is_reordered_reviewed_and_submitted(any_app: Flask
     # Saved: the draft is gone, the entry page starts from the saved entry.
     page = text(client.get(entry_url(rid)))
     assert "希望5件中3件を選択中（あと2件）。" in page and "まだ保存されていません" not in page
+
+
+def count_line(page: str) -> str | None:
+    found = re.search(r'id="draft-count"[^>]*>([^<]*)<', page)
+    return found.group(1) if found else None
+
+
+def flashes(page: str) -> list[str]:
+    return re.findall(r'<p class="flash flash-\w+">([^<]*)</p>', page)
+
+
+def test_refused_changes_say_why_and_change_nothing(any_app: Flask) -> None:
+    rid = open_round(any_app, TENANT, entries_per_group=2)
+    later = open_round(any_app, TENANT)  # the next month
+    a1, b1, a2 = two_rooms(any_app, rid)
+    (elsewhere,) = lottery_slot_ids(any_app, TENANT, later, 1)
+    client, _resident, gid = signed_in(any_app)
+    client.get(act(client, rid, gid, f"add:{a1}"))
+
+    refusals = {
+        f"add:{a1}": "同じ枠を2つ以上の希望に入れることはできません。",
+        f"add:{elsewhere}": "この抽選の対象月以外の枠が含まれています。",
+        "add:99999-20270101-am": "指定された枠が見つかりません。",
+        "remove:7": "その希望はもう一覧にありません。何も変更していません。",
+        "up:x": "その希望はもう一覧にありません。何も変更していません。",
+        "jump:0": "その操作は受け付けられませんでした。何も変更していません。",
+    }
+    for action, message in refusals.items():
+        page = text(client.get(act(client, rid, gid, action)))
+        assert flashes(page) == [message], action
+        assert count_line(page) == "希望2件中1件を選択中（あと1件）。", action
+
+    client.get(act(client, rid, gid, f"add:{b1}"))
+    page = text(client.get(act(client, rid, gid, f"add:{a2}")))  # the round allows two
+    assert flashes(page) == ["希望は2つまでです。"]
+    assert count_line(page) == "希望2件中2件を選択中（あと0件）。"
+    assert 'value="add:' not in page  # full: the grid offers no more add buttons
+
+
+def test_a_full_day_set_is_one_choice_named_as_the_set(any_app: Flask) -> None:
+    rid = open_round(any_app, TENANT)
+    (a1,) = lottery_slot_ids(any_app, TENANT, rid, 1)
+    ref = parse_slot_id(a1)
+    with tenant_session(any_app, TENANT) as session:
+        from shisetsu.facilities.operations import get_room
+        from shisetsu.tenancy.runtime import current_runtime
+
+        room = get_room(session, ref.room_id)
+        assert room is not None
+        full = current_runtime().config.slot_schemes[room.slot_scheme].full_day[0]
+    set_id = f"{ref.room_id}-{ref.date:%Y%m%d}-{full.code}"
+    client, resident, gid = signed_in(any_app)
+    page = text(client.get(act(client, rid, gid, f"add:{set_id}")))
+    assert count_line(page) == "希望5件中1件を選択中（あと4件）。"
+    (named,) = names_in(page)
+    assert named.endswith(f" {full.name.get('ja')} 9:00–21:00")
+    # Its slots are chosen with it: each of them shows the rank, none can be added.
+    assert all(
+        f'value="add:{ref.room_id}-{ref.date:%Y%m%d}-{code}"' not in page for code in full.slots
+    )
+
+    review = text(client.get(entry_url(rid, "enter/review") + f"?group={gid}"))
+    assert f'name="choice1" value="{set_id}"' in review
+    version = re.search(r'name="version" value="([^"]+)"', review)
+    assert version is not None
+    saved = client.post(
+        entry_url(rid), data={"group": gid, "version": version.group(1), "choice1": set_id}
+    )
+    assert saved.status_code == 302
+    members = sorted(f"{ref.room_id}-{ref.date:%Y%m%d}-{code}" for code in full.slots)
+    assert saved_choices(any_app, rid, gid) == [members]
+    assert names_in(text(client.get(saved.headers["Location"]))) == [named]
+    (mail,) = [m for m in mails_to(any_app, TENANT, resident.email) if ":receipt:" in m.key]
+    assert f"第1希望：{named.replace(' ', ' ')}" in mail.body
+
+
+def test_the_receipt_in_english_names_choices_in_english(any_app: Flask) -> None:
+    rid = open_round(any_app, TENANT)
+    (a1,) = lottery_slot_ids(any_app, TENANT, rid, 1)
+    client, _resident, gid = signed_in(any_app)
+    enter(any_app, TENANT, rid, gid, [[a1]])
+    client.set_cookie("lang", "en")
+    page = text(client.get(entry_url(rid, "entry") + f"?group={gid}"))
+    (named,) = names_in(page)
+    assert re.fullmatch(
+        r".+ \d{4}-\d\d-\d\d \((Mon|Tue|Wed|Thu|Fri|Sat|Sun)\) .+ \d+:\d\d–\d+:\d\d", named
+    )
+    assert a1 not in page and "Choice 1" in page
+
+
+def test_a_lottery_cell_leads_to_its_rounds_entry(any_app: Flask) -> None:
+    rid = open_round(any_app, TENANT)
+    (a1,) = lottery_slot_ids(any_app, TENANT, rid, 1)
+    room = parse_slot_id(a1).room_id
+    month = f"{a1.split('-')[1][:4]}-{a1.split('-')[1][4:6]}"
+    grid = text(any_app.test_client().get(f"/{TENANT}/rooms/{room}/availability?month={month}"))
+    assert f'href="/{TENANT}/lottery/slots/{a1}"' in grid
+    anonymous = any_app.test_client().get(f"/{TENANT}/lottery/slots/{a1}")
+    assert anonymous.status_code == 302 and "/account/login" in anonymous.headers["Location"]
+
+    client, _resident, gid = signed_in(any_app)
+    led = client.get(f"/{TENANT}/lottery/slots/{a1}")
+    assert led.status_code == 303
+    assert led.headers["Location"] == (
+        f"/{TENANT}/lottery/rounds/{rid}/enter?group={gid}&room={room}#c-{a1}"
+    )
+    page = text(client.get(led.headers["Location"]))
+    assert f'id="c-{a1}"><button type="submit" class="pick" name="action" value="add:{a1}"' in page
+    # A slot no round takes entries for: back to the lottery page, saying so.
+    gone = client.get(f"/{TENANT}/lottery/slots/{room}-20200106-am")
+    assert gone.status_code == 303 and gone.headers["Location"] == f"/{TENANT}/lottery/"
+    assert client.get(f"/{TENANT}/lottery/slots/not-a-slot").status_code == 400
+
+
+def test_another_tenants_round_and_slots_are_404(any_app: Flask) -> None:
+    rid = open_round(any_app, TENANT)
+    (a1,) = lottery_slot_ids(any_app, TENANT, rid, 1)
+    resident, gid = group(any_app, "regasu")
+    client = any_app.test_client()
+    sign_in_as(client, any_app, resident)
+    with tenant_session(any_app, "regasu") as session:
+        assert session.get(LotteryRound, rid) is None
+    base = f"/regasu/lottery/rounds/{rid}"
+    for path in ("enter", "enter/review", "entry"):
+        assert client.get(f"{base}/{path}?group={gid}").status_code == 404, path
+    assert (
+        client.post(f"{base}/draft", data={"group": gid, "action": f"add:{a1}"}).status_code == 404
+    )
+    assert client.post(f"{base}/enter", data={"group": gid, "choice1": a1}).status_code == 404
+    # Room ids are per tenant: Genkikan's slot id names Regasu's own room of that number,
+    # whose month has no round there, so it never leads to Genkikan's round.
+    led = client.get(f"/regasu/lottery/slots/{a1}")
+    assert led.status_code == 303 and led.headers["Location"] == "/regasu/lottery/"
+    assert client.get("/regasu/lottery/slots/99999-20270104-am").status_code == 404
