@@ -5,19 +5,26 @@ submitted through the entry operation; the receipt page and mail name every choi
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from shisetsu.lottery import drafts
 from shisetsu.lottery.models import LotteryChoice, LotteryEntry, LotteryRound
 from shisetsu.slots.ids import parse_slot_id
 from shisetsu.tenancy.binding import tenant_session
+from tests.fixtures.apps import PgDatabase, _dispose, pooled_pg_app
 from tests.fixtures.auth import Ref, sign_in_as
+from tests.fixtures.clock import Clock
 from tests.support.accounts import mails_to
 from tests.support.groups import text
-from tests.support.lottery import enter, group, lottery_slot_ids, open_round
+from tests.support.lottery import CLOSE, enter, group, lottery_slot_ids, open_round
+from tests.support.races import run_racers
 
 pytestmark = pytest.mark.dates
 
@@ -266,3 +273,63 @@ def test_another_tenants_round_and_slots_are_404(any_app: Flask) -> None:
     led = client.get(f"/regasu/lottery/slots/{a1}")
     assert led.status_code == 303 and led.headers["Location"] == "/regasu/lottery/"
     assert client.get("/regasu/lottery/slots/99999-20270104-am").status_code == 404
+
+
+def test_a_closed_round_takes_no_draft_changes(any_app: Flask, clock: Clock) -> None:
+    rid = open_round(any_app, TENANT)
+    (a1,) = lottery_slot_ids(any_app, TENANT, rid, 1)
+    clock.move_to(CLOSE)
+    client, _resident, gid = signed_in(any_app)
+    page = text(client.get(act(client, rid, gid, f"add:{a1}")))
+    assert flashes(page) == ["この抽選は、現在申込みを受け付けていません。"]
+    assert count_line(page) == "希望5件中0件を選択中（あと5件）。"
+    assert 'value="add:' not in page
+
+
+def test_moving_and_removing_keep_every_other_choice() -> None:
+    draft = [["a"], ["b"], ["c"]]
+    assert drafts.move(draft, 2, -1) == [["a"], ["c"], ["b"]]
+    assert drafts.move(draft, 0, -1) == draft  # the top stays the top
+    assert drafts.move(draft, 2, 1) == draft
+    assert drafts.remove(draft, 1) == [["a"], ["c"]]
+    assert draft == [["a"], ["b"], ["c"]]  # the given draft is not changed
+    with pytest.raises(drafts.NotInDraft):
+        drafts.remove(draft, 3)
+    with pytest.raises(drafts.NotInDraft):
+        drafts.move(draft, -1, 1)
+
+
+@pytest.mark.postgres
+def test_two_tabs_submitting_one_draft_enter_it_once(
+    pg_database: PgDatabase, tmp_path: Path
+) -> None:
+    """Two tabs submit the same reviewed draft at once: the entry lock lets one save it,
+    the other is told the entry changed (409) — one entry, one receipt."""
+    app = pooled_pg_app(pg_database, tmp_path / "instance", 8)
+    try:
+        rid = open_round(app, TENANT)
+        a1, b1, _a2 = two_rooms(app, rid)
+        client, resident, gid = signed_in(app)
+        act(client, rid, gid, f"add:{a1}")
+        act(client, rid, gid, f"add:{b1}")
+        review = text(client.get(entry_url(rid, "enter/review") + f"?group={gid}"))
+        form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', review))
+        assert form["choice1"] == a1 and form["choice2"] == b1 and form["version"] == "new"
+        barrier = threading.Barrier(2)
+        second = app.test_client()  # another tab of the same resident
+        sign_in_as(second, app, resident)
+
+        def tab(browser: FlaskClient) -> Callable[[], object]:
+            def submit() -> object:
+                barrier.wait(timeout=30)
+                return browser.post(entry_url(rid), data=form)
+
+            return submit
+
+        results = run_racers(tab(client), tab(second), timeout=60)
+        assert sorted(r.status_code for r in results) == [302, 409]  # type: ignore[attr-defined]
+        assert saved_choices(app, rid, gid) == [[a1], [b1]]
+        receipts = [m for m in mails_to(app, TENANT, resident.email) if ":receipt:" in m.key]
+        assert len(receipts) == 1
+    finally:
+        _dispose(app)
