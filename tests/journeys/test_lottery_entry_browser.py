@@ -34,6 +34,7 @@ from tests.support.lottery_keys import (
     focus_links_to,
     tab_to,
 )
+from tests.support.walk import PAGE_FACTS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -192,6 +193,14 @@ def test_keyboard_entry_across_rooms_and_months(
         body = page.locator("main").inner_text()
         assert all(sid not in body for sid in (a1, b1, a2))
         steps.check("receipt")
+
+        # In English, every Japanese name on the entry pages is marked lang="ja".
+        page.context.add_cookies([{"name": "lang", "value": "en", "url": live_server.url}])
+        for path in (f"rounds/{rid}/enter?room={room_a}", f"rounds/{rid}/entry"):
+            page.goto(live_server.url_for(f"/{TENANT}/lottery/{path}"))
+            facts = page.evaluate(PAGE_FACTS)
+            assert facts["lang"] == "en" and facts["unmarked"] == [], facts["unmarked"]
+            steps.check("english")
     finally:
         context.close()
 

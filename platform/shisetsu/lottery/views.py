@@ -212,7 +212,7 @@ def draft(round_id: int) -> ResponseReturnValue:
     rnd = _round_or_404(round_id)
     group = _group_of(_my_groups_or_403())
     room_id = request.form.get("room", type=int)
-    back = {"round_id": rnd.id, "group": group.id, "room": room_id}
+    back: dict[str, Any] = {"round_id": rnd.id, "group": group.id, "room": room_id}
     match = DRAFT_ACTION.fullmatch(request.form.get("action", ""))
     if match is None:
         flash(_("That change was not understood; nothing was changed."), "error")
@@ -298,7 +298,8 @@ def receipt(round_id: int) -> ResponseReturnValue:
     rnd = _round_or_404(round_id)
     group = _group_of(_my_groups_or_403())
     entry = entries.entry_of(session, rnd, group.id)
-    saved = entry_page.named(session, drafts.from_entry(entry))
+    choices = drafts.from_entry(entry)
+    saved = entry_page.named(session, choices)
     return render_template(
         "lottery/receipt.html",
         rnd=rnd,
@@ -306,7 +307,7 @@ def receipt(round_id: int) -> ResponseReturnValue:
         entry=entry,
         saved_names=saved,
         deadline=entry_page.deadline(rnd),
-        limits=entry_page.limits_of(rnd, saved),
+        limits=entry_page.limits_of(rnd, choices),
         taking=entries.takes_entries(rnd, utcnow()),
     )
 
