@@ -333,3 +333,30 @@ def test_two_tabs_submitting_one_draft_enter_it_once(
         assert len(receipts) == 1
     finally:
         _dispose(app)
+
+
+def test_an_entry_changed_since_the_draft_began_is_not_overwritten_unseen(
+    any_app: Flask,
+) -> None:
+    rid = open_round(any_app, TENANT)
+    a1, b1, a2 = two_rooms(any_app, rid)
+    client, _resident, gid = signed_in(any_app)
+    act(client, rid, gid, f"add:{a1}")
+    review = text(client.get(entry_url(rid, "enter/review") + f"?group={gid}"))
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', review))
+    assert form["version"] == "new"  # the draft began before there was an entry
+    enter(any_app, TENANT, rid, gid, [[b1], [a2]])  # meanwhile, from another device
+
+    refused = client.post(entry_url(rid), data=form)
+    assert refused.status_code == 409
+    page = text(refused)
+    assert "別の画面または別の操作で変更" in page
+    assert len(names_in(page)) == 3  # the draft (1) and the entry as it is now (2)
+    assert saved_choices(any_app, rid, gid) == [[b1], [a2]]
+
+    # Having seen it, the resident reviews again and submits the draft over it.
+    again = text(client.get(entry_url(rid, "enter/review") + f"?group={gid}"))
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', again))
+    assert form["version"] != "new" and form["choice1"] == a1
+    assert client.post(entry_url(rid), data=form).status_code == 302
+    assert saved_choices(any_app, rid, gid) == [[a1]]

@@ -39,21 +39,27 @@ def _key(rnd: LotteryRound, group: Group) -> str:
     return f"{g.tenant.slug}:{current_user.id}:{rnd.id}:{group.id}"
 
 
-def load_draft(rnd: LotteryRound, group: Group, entry: LotteryEntry | None) -> drafts.Draft:
-    """The draft being put together, or the saved entry's choices when there is none."""
+def load_draft(
+    rnd: LotteryRound, group: Group, entry: LotteryEntry | None
+) -> tuple[drafts.Draft, str]:
+    """The draft being put together and the entry version it started from; with none
+    kept, the saved entry's choices and its current version."""
     kept = session.get(SESSION_KEY, {}).get(_key(rnd, group))
-    if isinstance(kept, list) and all(
-        isinstance(c, list) and all(isinstance(s, str) for s in c) for c in kept
-    ):
-        return [list(c) for c in kept]
-    return drafts.from_entry(entry)
+    if isinstance(kept, dict) and isinstance(kept.get("base"), str):
+        choices = kept.get("choices")
+        if isinstance(choices, list) and all(
+            isinstance(c, list) and all(isinstance(s, str) for s in c) for c in choices
+        ):
+            return [list(c) for c in choices], kept["base"]
+    return drafts.from_entry(entry), entries.fingerprint(entry)
 
 
-def store_draft(rnd: LotteryRound, group: Group, draft: drafts.Draft) -> None:
-    """Keep ``draft`` for the next request (an empty draft is kept too: all removed)."""
+def store_draft(rnd: LotteryRound, group: Group, draft: drafts.Draft, base: str) -> None:
+    """Keep ``draft`` (an empty one too: all removed) with the entry version it started
+    from, which its submission carries: an entry changed meanwhile is refused, not lost."""
     kept = dict(session.get(SESSION_KEY, {}))
     kept.pop(_key(rnd, group), None)
-    kept[_key(rnd, group)] = draft
+    kept[_key(rnd, group)] = {"base": base, "choices": draft}
     session[SESSION_KEY] = dict(list(kept.items())[-KEPT:])
 
 
@@ -155,7 +161,7 @@ def formatter() -> Formatter:
 def page_context(db_session: Session, rnd: LotteryRound, group: Group) -> dict[str, Any]:
     """What every entry page shows: the draft named, the saved entry, the limits."""
     entry = entries.entry_of(db_session, rnd, group.id)
-    draft = load_draft(rnd, group, entry)
+    draft, base = load_draft(rnd, group, entry)
     draft_names = named(db_session, draft)
     saved = drafts.from_entry(entry)
     saved_names = named(db_session, saved)
@@ -167,6 +173,6 @@ def page_context(db_session: Session, rnd: LotteryRound, group: Group) -> dict[s
         "unsaved": not same_choices(draft_names, saved_names),
         "limits": limits_of(rnd, draft),
         "deadline": deadline(rnd),
-        "version": entries.fingerprint(entry),
+        "version": base,
         "taking": entries.takes_entries(rnd, utcnow()),
     }

@@ -171,14 +171,17 @@ def enter(round_id: int) -> ResponseReturnValue:
         if not isinstance(entered, Refusal):
             entry_page.drop_draft(rnd, group)
             return redirect(url_for(".receipt", round_id=rnd.id, group=group.id))
+        base = request.form.get("version") or "new"
         if isinstance(entered, entries.EntriesClosed):
             violations, status = [_("This lottery round does not take entries now.")], 409
         elif isinstance(entered, entries.EntryChanged):
             violations, status = [str(entries.EntryChanged.text)], 409
+            # Shown the entry as it is now, the resident may submit the draft over it.
+            base = entries.fingerprint(entries.entry_of(session, rnd, group.id))
         else:
             violations = [v.message(current_locale()) for v in entered.violations]
             status = 422
-        entry_page.store_draft(rnd, group, choices)
+        entry_page.store_draft(rnd, group, choices, base)
         return _review_page(rnd, group, groups, violations), status
     rooms = entry_page.rooms_for(session, rnd, group)
     room = next((r for r in rooms if r.id == request.args.get("room", type=int)), None)
@@ -218,7 +221,7 @@ def draft(round_id: int) -> ResponseReturnValue:
         flash(_("That change was not understood; nothing was changed."), "error")
         return redirect(url_for(".enter", **back)), 303
     verb, arg = match.group(1) or match.group(3), match.group(2) or ""
-    current = entry_page.load_draft(rnd, group, entries.entry_of(session, rnd, group.id))
+    current, base = entry_page.load_draft(rnd, group, entries.entry_of(session, rnd, group.id))
     anchor = "choices"
     if verb == "restart":
         entry_page.drop_draft(rnd, group)
@@ -249,7 +252,7 @@ def draft(round_id: int) -> ResponseReturnValue:
         flash(_("That choice is no longer in your list; nothing was changed."), "error")
         return redirect(url_for(".enter", **back, _anchor=anchor)), 303
     session.rollback()
-    entry_page.store_draft(rnd, group, changed)
+    entry_page.store_draft(rnd, group, changed, base)
     names = entry_page.named(session, changed)
     limits = entry_page.limits_of(rnd, changed)
     if verb == "add":
