@@ -195,6 +195,10 @@ def test_a_full_day_set_is_one_choice_named_as_the_set(any_app: Flask) -> None:
     assert count_line(page) == "希望5件中1件を選択中（あと4件）。"
     (named,) = names_in(page)
     assert named.endswith(f" {full.name.get('ja')} 9:00–21:00")
+    # A single slot of that day, chosen in another draft, leaves the set no add button.
+    other, _r, other_gid = signed_in(any_app)
+    single = text(other.get(act(other, rid, other_gid, f"add:{a1}")))
+    assert f'value="add:{set_id}"' not in single and f'id="c-{set_id}"' in single
     # Its slots are chosen with it: each of them shows the rank, none can be added.
     assert all(
         f'value="add:{ref.room_id}-{ref.date:%Y%m%d}-{code}"' not in page for code in full.slots

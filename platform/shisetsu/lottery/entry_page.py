@@ -154,6 +154,19 @@ def chosen_cells(
     return out
 
 
+def overlapping_sets(grid: Grid, chosen: dict[str, int]) -> set[str]:
+    """Full-day set cells one of whose slots is already a choice (a slot counts once)."""
+    out = set()
+    for row in grid.rows:
+        for cell in row.cells:
+            if cell is None or not cell.column.members or cell.slot_id in chosen:
+                continue
+            stem = cell.slot_id.rsplit("-", 1)[0]
+            if any(f"{stem}-{code}" in chosen for code in cell.column.members):
+                out.add(cell.slot_id)
+    return out
+
+
 def formatter() -> Formatter:
     return Formatter(current_locale())
 

@@ -187,6 +187,8 @@ def enter(round_id: int) -> ResponseReturnValue:
     room = next((r for r in rooms if r.id == request.args.get("room", type=int)), None)
     room = room or (rooms[0] if rooms else None)
     context = entry_page.page_context(session, rnd, group)
+    grid = entry_page.grid_of(session, rnd, room) if room else None
+    chosen = entry_page.chosen_cells(context["draft_names"], context["draft"])
     page = render_template(
         "lottery/enter.html",
         rnd=rnd,
@@ -194,8 +196,9 @@ def enter(round_id: int) -> ResponseReturnValue:
         groups=groups,
         rooms=rooms,
         room=room,
-        grid=entry_page.grid_of(session, rnd, room) if room else None,
-        chosen=entry_page.chosen_cells(context["draft_names"], context["draft"]),
+        grid=grid,
+        chosen=chosen,
+        overlapping=entry_page.overlapping_sets(grid, chosen) if grid else set(),
         months=entry_page.open_rounds(session),
         fmt=entry_page.formatter(),
         **context,
