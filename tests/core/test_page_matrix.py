@@ -37,6 +37,7 @@ NOT_PAGES = {
     "portal.favicon": (204, "text/html", "no icon"),
     "portal.healthz": (200, "application/json", "the health check"),
     "portal.switch_language": (302, "text/html", "sets the language and goes back"),
+    "lottery.pick": (303, "text/html", "a 抽 cell leads on to its round's entry page"),
     "groups.renew": (302, "text/html", "renewal opens only near the end of a registration"),
     "closures.preview": (302, "text/html", "needs a closure planned on the room page"),
     "staff.enrol": (302, "text/html", "only in the middle of a staff sign-in"),

@@ -44,6 +44,8 @@ from tests.fixtures.journey import JourneyStack, mail_text
 from tests.support import application_form
 from tests.support.booking import book, member, open_day, pdf_text_chars, slot
 from tests.support.lottery import group, lottery_slot_ids, open_round
+from tests.support.lottery_keys import add_slot
+from tests.support.lottery_keys import tab_to as keys_tab_to
 from tests.support.slots import room_id, today
 from tests.support.staff import PASSWORD as STAFF_PASSWORD
 from tests.support.staff import Person, fresh_code, make_auditor, make_staff
@@ -306,25 +308,32 @@ def staff_approve(walk: Walk, stack: JourneyStack, staff: Person, name: str) -> 
 
 
 def enter_lottery_with_keys(walk: Walk, round_id: int, wanted: list[str]) -> None:
-    """Pick the ranked choices and save with Tab, arrow keys and Enter only."""
+    """Pick the ranked choices from the month grid, review and submit with Tab, arrow keys
+    and Enter only; the receipt names them."""
     page = walk.page
     section = page.locator(f"section[aria-labelledby='round-{round_id}']")
     section.get_by_role("link", name="申込み・希望の変更", exact=True).click()
     expect(walk.h1()).to_contain_text("抽選")
     walk.step("lottery-enter")
-    for rank, slot_id in enumerate(wanted, start=1):
-        select = f"choice{rank}"
-        tab_to_id(page, select)
-        values = page.locator(f"#{select} option").evaluate_all("os => os.map(o => o.value)")
-        for _ in range(values.index(slot_id)):
-            page.keyboard.press("ArrowDown")
-        expect(page.locator(f"#{select}")).to_have_value(slot_id)
+    for slot_id in wanted:
+        add_slot(page, slot_id)
+    expect(page.locator("#draft-count")).to_contain_text(f"{len(wanted)}件を選択中")
     walk.step("lottery-choices")
-    tab_to_text(page, "申込みを保存する")
+    # Up from the grid (Shift+Tab) to the link above it.
+    keys_tab_to(
+        page, "document.activeElement.textContent.trim() === '内容を確認して申し込む'", back=True
+    )
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**/{TENANT}/lottery/")
+    expect(walk.h1()).to_contain_text("申込内容の確認")
+    walk.step("lottery-review")
+    tab_to_text(page, "この内容で申し込む")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{TENANT}/lottery/rounds/{round_id}/entry?*")
     expect(walk.flash()).to_contain_text("抽選の申込みを保存しました。")
+    expect(page.locator("ol.choice-list > li")).to_have_count(len(wanted))
     walk.step("lottery-entered")
+    page.get_by_role("link", name="抽選のページに戻る").click()
+    page.wait_for_url(f"**/{TENANT}/lottery/")
 
     # Withdrawing the entry asks first (listing the choices); going back keeps it.
     section.get_by_role("link", name="申込みを取り下げる").click()

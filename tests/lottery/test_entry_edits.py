@@ -143,7 +143,7 @@ def test_twenty_tabs_and_the_api_on_one_version(pool_app: Flask) -> None:
     def tab(slot: str) -> Callable[[], object]:
         client = pool_app.test_client()
         sign_in_as(client, pool_app, resident)
-        page = client.get(f"/{TENANT}/lottery/rounds/{rid}/enter?group={gid}")
+        page = client.get(f"/{TENANT}/lottery/rounds/{rid}/enter/review?group={gid}")
         assert VERSION.search(page.get_data(as_text=True)).group(1) == version  # type: ignore[union-attr]
         data = {"group": gid, "choice1": slot, "version": version}
         return lambda: client.post(f"/{TENANT}/lottery/rounds/{rid}/enter", data=data)

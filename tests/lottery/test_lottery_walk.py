@@ -131,13 +131,18 @@ def test_enter_draw_explain_confirm_booked(app: Flask, live_server: LiveServer, 
     page.get_by_role("link", name="申込み・希望の変更", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("抽選")
     expect(page.get_by_text(GROUP)).to_be_visible()
-    for rank, slot in enumerate((s1, s2, s3), start=1):
-        page.get_by_label(f"第{rank}希望", exact=True).select_option(value=slot)
+    for slot in (s1, s2, s3):  # from the room's month grid
+        page.locator(f'button[value="add:{slot}"]').click()
+        expect(page.locator(f'button[value="add:{slot}"]')).to_have_count(0)
     snap(page, "lottery-04-enter-choices")
-    page.get_by_role("button", name="申込みを保存する").click()
+    page.get_by_role("link", name="内容を確認して申し込む").click()
+    page.get_by_role("button", name="この内容で申し込む").click()
 
-    page.wait_for_url(f"**/{TENANT}/lottery/")
+    page.wait_for_url(f"**/{TENANT}/lottery/rounds/{round_id}/entry?*")
     expect(flash(page)).to_contain_text("抽選の申込みを保存しました。")
+    expect(page.locator("ol.choice-list > li")).to_have_count(3)
+    page.get_by_role("link", name="抽選のページに戻る").click()
+    page.wait_for_url(f"**/{TENANT}/lottery/")
     entry = page.get_by_role("heading", name="申込内容").locator("xpath=following-sibling::ol[1]")
     choices = entry.get_by_role("listitem")
     expect(choices).to_have_count(3)

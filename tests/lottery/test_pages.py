@@ -40,7 +40,7 @@ def test_resident_enters_sees_result_and_confirms(any_app: Flask) -> None:
     client = any_app.test_client()
     sign_in_as(client, any_app, resident)
     page = client.get(f"/{TENANT}/lottery/rounds/{rid}/enter")
-    assert page.status_code == 200 and 'label for="choice1"' in text(page)
+    assert page.status_code == 200 and f'value="add:{s1}"' in text(page)
     saved = client.post(
         f"/{TENANT}/lottery/rounds/{rid}/enter",
         data={"group": gid, "choice1": s1, "choice2": s2, "choice3": s3},

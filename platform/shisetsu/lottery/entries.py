@@ -32,6 +32,7 @@ from shisetsu.groups.operations import can_book
 from shisetsu.i18n import current_locale
 from shisetsu.lottery.engine import MAX_SET_SLOTS
 from shisetsu.lottery.models import OPEN, LotteryChoice, LotteryEntry, LotteryRound
+from shisetsu.lottery.names import name_choices
 from shisetsu.lottery.rounds import category_may_enter
 from shisetsu.notify import compose, queue_mail
 from shisetsu.plugins import Violation
@@ -304,7 +305,7 @@ def _receipt(
     group: Group,
     now: dt.datetime,
 ) -> None:
-    """A receipt mail listing what was entered (one per change)."""
+    """A receipt mail listing what was entered by name (one per change)."""
     config = runtime.config
 
     def render() -> tuple[str, str]:
@@ -314,12 +315,10 @@ def _receipt(
         )
         lines = [gettext("Dear %(name)s,", name=group.name)]
         lines.append(gettext("We have received your lottery entry. Your choices:"))
-        for choice in entry.choices:
-            lines.append(
-                gettext(
-                    "Choice %(rank)s: %(slots)s", rank=choice.rank, slots=", ".join(choice.slot_ids)
-                )
-            )
+        choices = [choice.slot_ids for choice in entry.choices]
+        for rank, name in enumerate(name_choices(session, config, choices, current_locale()), 1):
+            words = str(name) if name else gettext("a slot no longer offered")
+            lines.append(gettext("Choice %(rank)s: %(slots)s", rank=rank, slots=words))
         lines.append(
             gettext(
                 "You can change or withdraw the entry %(deadline)s.",

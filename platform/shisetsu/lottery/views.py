@@ -9,6 +9,7 @@ standalone verifier (``engine.py``). Another tenant's round id is a 404.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from shisetsu.extensions import db
 from shisetsu.groups.models import Group
 from shisetsu.groups.operations import active_groups_of
 from shisetsu.i18n import current_locale
-from shisetsu.lottery import engine, entries, results, rounds
+from shisetsu.lottery import drafts, engine, entries, entry_page, results, rounds
 from shisetsu.lottery.bundle import bundle_bytes
 from shisetsu.lottery.forms import DeclineForm
 from shisetsu.lottery.models import IN_LOTTERY, PENDING, LotteryOutcome, LotteryRound
@@ -36,7 +37,7 @@ from shisetsu.refusals import Refusal
 from shisetsu.routing import MAX_ID
 from shisetsu.slots.display import format_day
 from shisetsu.slots.ids import InvalidSlotId, parse_slot_id
-from shisetsu.slots.operations import LOTTERY, load_rooms, slot_states
+from shisetsu.slots.operations import load_rooms
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("lottery", __name__, url_prefix="/<tenant>/lottery")
@@ -126,31 +127,29 @@ def _slot_labels(slot_ids: set[str]) -> dict[str, str]:
     return labels
 
 
-def _options(rnd: LotteryRound, room_id: int | None) -> tuple[list[Any], list[Any], int | None]:
-    """The rooms, and the lottery slots of one room in the round's month (the form's options)."""
-    session = db.session()
-    config = current_runtime().config
-    rooms = load_rooms(session)
-    if not rooms:
-        return [], [], None
-    room = next((r for r in rooms if r.id == room_id), rooms[0])
-    month = [s for s in rounds.round_slots(session, config, rnd) if s.room_id == room.id]
-    states = slot_states(session, config, month)
-    return rooms, [s for s in month if states[s.id].state == LOTTERY], room.id
+def _group_of(groups: list[Group]) -> Group:
+    """The group the page is for (``group``, else the first of mine)."""
+    group_id = request.values.get("group", type=int)
+    return next((grp for grp in groups if grp.id == group_id), groups[0])
+
+
+def _my_groups_or_403() -> list[Group]:
+    groups = _my_groups()
+    if not groups:
+        abort(403)
+    return groups
 
 
 @bp.route(f"{ROUND}/enter", methods=["GET", "POST"])
 @access(RESIDENT)
 def enter(round_id: int) -> ResponseReturnValue:
-    """Enter or edit ranked choices: one select per rank (a 全日 set id counts as a set)."""
+    """GET: pick choices from the round's month grids into a draft (rooms of every
+    facility, full-day sets too). POST: save ranked choices (``choice1``…, each a slot id
+    or space-separated ids of one set) as the entry, then show its receipt."""
     session = db.session()
     rnd = _round_or_404(round_id)
-    groups = _my_groups()
-    if not groups:
-        abort(403)
-    group_id = request.values.get("group", type=int)
-    group = next((grp for grp in groups if grp.id == group_id), groups[0])
-    existing = entries.entry_of(session, rnd, group.id)
+    groups = _my_groups_or_403()
+    group = _group_of(groups)
     violations: list[str] = []
     status = 200
     if request.method == "POST":
@@ -170,31 +169,176 @@ def enter(round_id: int) -> ResponseReturnValue:
             done=_("Your lottery entry has been saved. A receipt mail is on its way."),
         )
         if not isinstance(entered, Refusal):
-            return redirect(url_for(".index"))
-        existing = entries.entry_of(session, rnd, group.id)  # as it is now
+            entry_page.drop_draft(rnd, group)
+            return redirect(url_for(".receipt", round_id=rnd.id, group=group.id))
+        base = request.form.get("version") or "new"
         if isinstance(entered, entries.EntriesClosed):
             violations, status = [_("This lottery round does not take entries now.")], 409
         elif isinstance(entered, entries.EntryChanged):
             violations, status = [str(entries.EntryChanged.text)], 409
+            # Shown the entry as it is now, the resident may submit the draft over it.
+            base = entries.fingerprint(entries.entry_of(session, rnd, group.id))
         else:
             violations = [v.message(current_locale()) for v in entered.violations]
             status = 422
-    rooms, options, room_id = _options(rnd, request.args.get("room", type=int))
-    chosen = [" ".join(c.slot_ids) for c in existing.choices] if existing else []
+        entry_page.store_draft(rnd, group, choices, base)
+        return _review_page(rnd, group, groups, violations), status
+    rooms = entry_page.rooms_for(session, rnd, group)
+    room = next((r for r in rooms if r.id == request.args.get("room", type=int)), None)
+    room = room or (rooms[0] if rooms else None)
+    context = entry_page.page_context(session, rnd, group)
+    grid = entry_page.grid_of(session, rnd, room) if room else None
+    chosen = entry_page.chosen_cells(context["draft_names"], context["draft"])
     page = render_template(
         "lottery/enter.html",
         rnd=rnd,
         group=group,
         groups=groups,
         rooms=rooms,
-        room_id=room_id,
-        options=options,
+        room=room,
+        grid=grid,
         chosen=chosen,
-        version=entries.fingerprint(existing),
-        violations=violations,
-        taking=entries.takes_entries(rnd, utcnow()),
+        overlapping=entry_page.overlapping_sets(grid, chosen) if grid else set(),
+        months=entry_page.open_rounds(session),
+        fmt=entry_page.formatter(),
+        **context,
     )
     return page, status
+
+
+DRAFT_ACTION = re.compile(r"^(add|up|down|remove):(\S{1,80})$|^(restart)$")
+
+
+@bp.post(f"{ROUND}/draft")
+@access(RESIDENT)
+def draft(round_id: int) -> ResponseReturnValue:
+    """Change the draft: add a slot from the grid, move a choice up or down, remove one,
+    or start again from the saved entry. Nothing is saved as the entry here."""
+    session = db.session()
+    rnd = _round_or_404(round_id)
+    group = _group_of(_my_groups_or_403())
+    room_id = request.form.get("room", type=int)
+    back: dict[str, Any] = {"round_id": rnd.id, "group": group.id, "room": room_id}
+    match = DRAFT_ACTION.fullmatch(request.form.get("action", ""))
+    if match is None:
+        flash(_("That change was not understood; nothing was changed."), "error")
+        return redirect(url_for(".enter", **back)), 303
+    verb, arg = match.group(1) or match.group(3), match.group(2) or ""
+    current, base = entry_page.load_draft(rnd, group, entries.entry_of(session, rnd, group.id))
+    anchor = "choices"
+    if verb == "restart":
+        entry_page.drop_draft(rnd, group)
+        flash(_("Your choices are back to the saved entry."), "success")
+        return redirect(url_for(".enter", **back, _anchor=anchor)), 303
+    try:
+        if verb == "add":
+            changed = drafts.add(session, current_runtime(), rnd, group, current, arg, now=utcnow())
+            anchor = f"c-{arg}"
+        else:
+            index = int(arg) if arg.isdigit() else -1
+            if verb == "remove":
+                changed = drafts.remove(current, index)
+            else:
+                changed = drafts.move(current, index, -1 if verb == "up" else 1)
+                new_index = max(0, min(len(changed) - 1, index + (-1 if verb == "up" else 1)))
+                anchor = f"choice-{new_index + 1}"
+    except entries.EntriesClosed:
+        session.rollback()
+        flash(_("This lottery round does not take entries now."), "error")
+        return redirect(url_for(".enter", **back)), 303
+    except entries.EntryRefused as exc:
+        session.rollback()
+        for v in exc.violations:
+            flash(v.message(current_locale()), "error")
+        return redirect(url_for(".enter", **back, _anchor=f"c-{arg}")), 303
+    except drafts.NotInDraft:
+        flash(_("That choice is no longer in your list; nothing was changed."), "error")
+        return redirect(url_for(".enter", **back, _anchor=anchor)), 303
+    session.rollback()
+    entry_page.store_draft(rnd, group, changed, base)
+    names = entry_page.named(session, changed)
+    limits = entry_page.limits_of(rnd, changed)
+    if verb == "add":
+        flash(_("Added as choice %(rank)s: %(name)s.", rank=len(changed), name=names[-1] or arg))
+    elif verb == "remove":
+        flash(_("Choice removed."), "success")
+    else:
+        flash(_("Choice moved."), "success")
+    flash(limits.words(), "success")
+    return redirect(url_for(".enter", **back, _anchor=anchor)), 303
+
+
+def _review_page(
+    rnd: LotteryRound, group: Group, groups: list[Group], violations: list[str]
+) -> str:
+    session = db.session()
+    context = entry_page.page_context(session, rnd, group)
+    problems = violations
+    if not problems and context["draft"]:
+        try:
+            entries.check_choices(
+                session, current_runtime(), rnd, group, context["draft"], now=utcnow()
+            )
+        except entries.EntryRefused as exc:
+            problems = [v.message(current_locale()) for v in exc.violations]
+        session.rollback()
+    return render_template(
+        "lottery/review.html", rnd=rnd, group=group, groups=groups, violations=problems, **context
+    )
+
+
+@bp.get(f"{ROUND}/enter/review")
+@access(RESIDENT)
+def review(round_id: int) -> ResponseReturnValue:
+    """The draft by name before it is saved as the entry (the step that submits it)."""
+    rnd = _round_or_404(round_id)
+    groups = _my_groups_or_403()
+    return _review_page(rnd, _group_of(groups), groups, [])
+
+
+@bp.get(f"{ROUND}/entry")
+@access(RESIDENT)
+def receipt(round_id: int) -> ResponseReturnValue:
+    """The saved entry's receipt: each choice by facility, room, date and time band."""
+    session = db.session()
+    rnd = _round_or_404(round_id)
+    group = _group_of(_my_groups_or_403())
+    entry = entries.entry_of(session, rnd, group.id)
+    choices = drafts.from_entry(entry)
+    saved = entry_page.named(session, choices)
+    return render_template(
+        "lottery/receipt.html",
+        rnd=rnd,
+        group=group,
+        entry=entry,
+        saved_names=saved,
+        deadline=entry_page.deadline(rnd),
+        limits=entry_page.limits_of(rnd, choices),
+        taking=entries.takes_entries(rnd, utcnow()),
+    )
+
+
+@bp.get("/slots/<slot_id>")
+@access(RESIDENT)
+def pick(slot_id: str) -> ResponseReturnValue:
+    """Where a 抽 cell of the availability grid leads: the entry page of the round
+    covering that slot, on its room, with the cell's add button next."""
+    session = db.session()
+    try:
+        ref = parse_slot_id(slot_id)
+    except InvalidSlotId:
+        abort(400)
+    if not load_rooms(session, room_ids={ref.room_id}):
+        abort(404)
+    rnd = rounds.round_for_month(session, ref.date)
+    if rnd is None or not entries.takes_entries(rnd, utcnow()):
+        flash(_("The lottery for this slot does not take entries now."), "error")
+        return redirect(url_for(".index")), 303
+    group = _group_of(_my_groups_or_403())
+    target = url_for(
+        ".enter", round_id=rnd.id, group=group.id, room=ref.room_id, _anchor=f"c-{slot_id}"
+    )
+    return redirect(target), 303
 
 
 @bp.route(f"{ROUND}/withdraw", methods=["GET", "POST"])
