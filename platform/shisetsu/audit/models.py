@@ -45,8 +45,15 @@ class LogColumns:
     record_id: Mapped[str | None] = mapped_column(sa.String(64))
     detail: Mapped[str | None] = mapped_column(sa.String(200))
     purpose: Mapped[str | None] = mapped_column(sa.String(200))
+    # Network data (see shisetsu.audit.chain): the raw values and the salt are dropped after
+    # the tenant's access_log_network_days; the network prefix and the digest stay, hashed.
     ip: Mapped[str | None] = mapped_column(sa.String(45), info=PERSONAL)
-    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200), info=PERSONAL)
+    ip_prefix: Mapped[str | None] = mapped_column(sa.String(49), info=PERSONAL)
+    network_salt: Mapped[str | None] = mapped_column(sa.String(64))
+    network_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    network_reduced_by: Mapped[int | None] = mapped_column(sa.BigInteger)
+    hash_version: Mapped[int] = mapped_column(sa.SmallInteger, default=2)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
 
