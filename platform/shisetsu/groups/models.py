@@ -59,8 +59,9 @@ class Group(Base):
     # Declared by the applicant; checked against the roster and ID at the counter.
     member_count: Mapped[int]
     resident_count: Mapped[int]
-    representative_is_resident: Mapped[bool]
-    representative_is_adult: Mapped[bool | None]
+    # Facts about the representative that the eligibility rules ask (see docs/privacy.md).
+    representative_is_resident: Mapped[bool] = mapped_column(info=PERSONAL)
+    representative_is_adult: Mapped[bool | None] = mapped_column(info=PERSONAL)
     privacy_accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     # Staff review (本登録): the documents were checked by whom, when, with what counts.
