@@ -498,8 +498,9 @@ def test_a_sign_up_register_lottery_booking(
     permit = page.get_by_role("link", name="使用承認書を印刷（PDF）")
     check_permit(resident, str(permit.get_attribute("href")), booking)
 
-    # The approval and the confirmed booking were mailed too (through the worker).
-    stack.mail_to(application_form.CONTACT_EMAIL, booking.number)  # the contact person's, not the account's
+    # The approval and the confirmed booking were mailed too (through the worker), to the
+    # contact person's address, not the account's.
+    stack.mail_to(application_form.CONTACT_EMAIL, booking.number)
     STORIES[viewport] = Story(round_id, group_id, staff.login)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-
 #: The access-log columns a reduction clears or sets (see shisetsu.audit.chain).
 REDUCIBLE = "ip, user_agent, network_salt, network_reduced_by"
 

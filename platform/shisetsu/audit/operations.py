@@ -381,7 +381,7 @@ def reduce_network_data(
     entry whose network data no longer matches its hash is never reduced (that would hide
     the tampering): the run stops and says which. The caller commits.
     """
-    total, recorded = 0, []
+    total, recorded = 0, list[int]()
     while True:
         rows = _unreduced_before(session, before, batch)
         if not rows:

@@ -2,9 +2,10 @@
 
 Mail about a group goes to its contact person (連絡担当者) at ``contact_email``, the
 address the ward approved for it (:func:`group_address`); the account's own address is
-for signing in and mail about the account only. Each mail is in the applicant's language (their account's ``locale``; both languages when
-it is unknown) and keyed by the event it reports, so reporting it twice mails once. The
-text is built with ``gettext`` here (not in a template) so the catalogues pick it up.
+for signing in and mail about the account only. Each mail is in the applicant's language
+(their account's ``locale``; both languages when it is unknown) and keyed by the event it
+reports, so reporting it twice mails once. The text is built with ``gettext`` here (not in
+a template) so the catalogues pick it up.
 """
 
 from __future__ import annotations
