@@ -1,9 +1,9 @@
 """Registered groups (tenant schema).
 
-Only the personal items the ward approved for this system are stored (docs/domain.md,
-Registered groups): the representative's name, address and phones, and the contact person's name,
-address, phones and e-mail. Members are counted, never named; the representative's age
-is a declaration (18+), never a birth date.
+The personal items the ward approved (the representative's name, address and phones; the
+contact person's name, address, phones and e-mail) and the two answers eligibility needs
+(residency, 18+), which need the council's amendment (docs/privacy.md). Members are
+counted, never named; the representative's age is a declaration, never a birth date.
 
 Each registration period is one row. A renewal is a new row pointing at the group it
 renews (``renews_group_id``), reviewed like a first application; its validity starts the
