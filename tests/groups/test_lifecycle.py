@@ -188,7 +188,7 @@ def test_expiry_job_expires_and_warns_once(any_app: Flask) -> None:
     assert rows[ending]["expiry_notice_sent_at"] is not None
     (notice,) = mails(any_app, "genkikan", f"group:{ending}:")
     assert notice.kind == "group_expiry_notice" and notice.locale == "en"
-    assert notice.to_address == resident.email
+    assert notice.to_address == "contact@example.jp"  # the contact person
     assert "ends soon" in notice.subject
     assert mails(any_app, "genkikan", f"group:{ended}:") == []
 

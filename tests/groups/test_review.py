@@ -77,7 +77,7 @@ def test_approval_registers_the_group_and_mails_the_applicant(any_app: Flask, ro
     (mail,) = mails(any_app, "genkikan", f"group:{group_id}:")
     assert mail.idempotency_key == f"group:{group_id}:decision"
     assert mail.kind == "group_approved"
-    assert mail.to_address == resident.email
+    assert mail.to_address == "contact@example.jp"  # the contact person, not the account
     assert mail.locale == "en"
     assert "approved" in mail.subject
     assert "(Registered group)" in mail.body_text  # the category in English

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 GROUP = "テスト体操の会"
 ADDRESS = "東京都新宿区西新宿9丁目（架空）"
 PHONE = "03-0000-1234"
+#: The contact person's e-mail: where mail about the group goes.
+CONTACT_EMAIL = "renraku@example.jp"
 
 
 def fill_application(page: Page, members: int, residents: int) -> None:
@@ -32,7 +34,7 @@ def fill_application(page: Page, members: int, residents: int) -> None:
     contact.get_by_label("氏名").fill("試験 太郎")
     contact.get_by_label("住所").fill(ADDRESS)
     contact.get_by_label("電話番号（携帯）").fill("090-0000-1234")
-    contact.get_by_label("メールアドレス").fill("renraku@example.jp")
+    contact.get_by_label("メールアドレス").fill(CONTACT_EMAIL)
 
     expect(page.get_by_role("heading", name="個人情報の取扱い")).to_be_visible()
     page.get_by_role("checkbox", name="上記の「個人情報の取扱い」を読み、同意します。").check()

@@ -42,6 +42,11 @@ class Entry:
     purpose: str | None
     ip: str | None
     user_agent: str | None
+    ip_prefix: str | None
+    network_salt: str | None
+    network_digest: str | None
+    network_reduced_by: int | None
+    hash_version: int
     prev_hash: str
     hash: str
 

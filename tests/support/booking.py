@@ -48,12 +48,14 @@ class Member:
     resident: Ref
     group_id: int
     tenant: str
+    contact_email: str  # where mail about the group goes (never the account's address)
 
 
 def member(app: Flask, tenant: str, *, category: str | None = None, locale: str = "ja") -> Member:
     """A resident representing an approved group, valid from a month ago for two years."""
     resident = make_resident(app, tenant, locale=locale)
     start = today() - dt.timedelta(days=30)
+    contact_email = f"renraku-{uuid.uuid4().hex[:10]}@example.jp"
     group_id = make_approved(
         app,
         tenant,
@@ -62,8 +64,9 @@ def member(app: Flask, tenant: str, *, category: str | None = None, locale: str 
         valid_until=start + dt.timedelta(days=730),
         category=category or CATEGORY[tenant],
         name=f"テスト団体{uuid.uuid4().hex[:6]}",
+        contact_email=contact_email,
     )
-    return Member(resident, group_id, tenant)
+    return Member(resident, group_id, tenant, contact_email)
 
 
 def make_groups(app: Flask, tenant: str, count: int) -> list[int]:
@@ -85,7 +88,7 @@ def make_groups(app: Flask, tenant: str, count: int) -> list[int]:
                 representative_address="東京都新宿区（架空）",
                 contact_name="新宿 太郎",
                 contact_address="東京都新宿区（架空）",
-                contact_email=f"{login}@example.jp",
+                contact_email=f"renraku-{login}@example.jp",
                 member_count=6,
                 resident_count=4,
                 representative_is_resident=True,

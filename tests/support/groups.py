@@ -98,6 +98,7 @@ def make_group(
     group_id: int | None = None,
     renews_group_id: int | None = None,
     verified: bool | None = None,
+    contact_email: str = "contact@example.jp",
 ) -> int:
     """A group inserted directly (for tests that start after the application)."""
     now = datetime.now(UTC)
@@ -116,7 +117,7 @@ def make_group(
             contact_name="新宿 太郎",
             contact_address="東京都新宿区歌舞伎町一丁目4番1号",
             contact_phone_mobile="090-1234-5678",
-            contact_email="contact@example.jp",
+            contact_email=contact_email,
             member_count=6,
             resident_count=4,
             representative_is_resident=True,

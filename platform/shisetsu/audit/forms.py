@@ -92,6 +92,7 @@ ACTION_CHOICES = [
     SelectChoice("analysis", _l("Log analysis")),
     SelectChoice("review", _l("Ward review")),
     SelectChoice("restore", _l("Restore from a backup")),
+    SelectChoice("network_reduced", _l("Network data reduced")),
 ]
 
 

@@ -38,15 +38,22 @@ class LogColumns:
         sa.String(10)
     )  # resident/staff/auditor/system/anonymous
     actor_id: Mapped[int | None]
-    actor_label: Mapped[str | None] = mapped_column(sa.String(80), index=True)
+    actor_label: Mapped[str | None] = mapped_column(sa.String(80), index=True, info=PERSONAL)
     role: Mapped[str | None] = mapped_column(sa.String(20))
     action: Mapped[str] = mapped_column(sa.String(30), index=True)
     record_type: Mapped[str | None] = mapped_column(sa.String(30))
     record_id: Mapped[str | None] = mapped_column(sa.String(64))
     detail: Mapped[str | None] = mapped_column(sa.String(200))
     purpose: Mapped[str | None] = mapped_column(sa.String(200))
+    # Network data (see shisetsu.audit.chain): the raw values and the salt are dropped after
+    # the tenant's access_log_network_days; the network prefix and the digest stay, hashed.
     ip: Mapped[str | None] = mapped_column(sa.String(45), info=PERSONAL)
-    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200), info=PERSONAL)
+    ip_prefix: Mapped[str | None] = mapped_column(sa.String(49), info=PERSONAL)
+    network_salt: Mapped[str | None] = mapped_column(sa.String(64))
+    network_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    network_reduced_by: Mapped[int | None] = mapped_column(sa.BigInteger)
+    hash_version: Mapped[int] = mapped_column(sa.SmallInteger, default=2)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
 
@@ -124,7 +131,7 @@ class Incident(Base):
     description: Mapped[str | None] = mapped_column(sa.Text)
     reported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     reported_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
-    reported_by_label: Mapped[str] = mapped_column(sa.String(100))
+    reported_by_label: Mapped[str] = mapped_column(sa.String(100), info=PERSONAL)
     auditors_mailed: Mapped[int] = mapped_column(default=0)
 
 
@@ -139,7 +146,7 @@ class FindingReview(PlatformBase):
     finding_key: Mapped[str] = mapped_column(sa.String(200))
     finding_id: Mapped[int]
     auditor_id: Mapped[int]
-    auditor_label: Mapped[str] = mapped_column(sa.String(100))
+    auditor_label: Mapped[str] = mapped_column(sa.String(100), info=PERSONAL)
     comment: Mapped[str] = mapped_column(sa.Text)
     reviewed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

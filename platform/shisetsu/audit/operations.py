@@ -41,6 +41,8 @@ SEARCH = "search"
 PRINT = "print"
 # A tenant replaced by a backup: logged in the platform log and in the restored tenant's.
 RESTORE = "restore"
+# Old entries' client address and browser dropped after the tenant's retention period.
+NETWORK_REDUCED = chain.NETWORK_REDUCED
 LOGIN_SUCCESS, LOGIN_FAILURE = "login_success", "login_failure"
 PERMISSION_CHANGE, INCIDENT, ANALYSIS, REVIEW = (
     "permission_change",
@@ -324,3 +326,80 @@ def verify_log(session: Session) -> chain.Verdict:
     if rewound is None:
         return verdict
     return chain.Verdict(scope, verdict.checked, verdict.last_id, rewound[0], rewound[1])
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """What one reduction run did: entries reduced, the entries recording it, or a refusal."""
+
+    reduced: int = 0
+    recorded_by: tuple[int, ...] = ()
+    refused: str | None = None
+
+
+REDUCTION_BATCH = 2000
+
+
+def _unreduced_before(session: Session, before: datetime, limit: int) -> list[AccessLog]:
+    query = (
+        sa.select(AccessLog)
+        .where(
+            AccessLog.at < before,
+            AccessLog.network_reduced_by.is_(None),
+            sa.or_(
+                AccessLog.ip.is_not(None),
+                AccessLog.user_agent.is_not(None),
+                AccessLog.network_salt.is_not(None),
+            ),
+        )
+        .order_by(AccessLog.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def _intact(entry: AccessLog) -> bool:
+    """Whether the entry's network data still matches what its hash covers."""
+    fields = {name: getattr(entry, name) for name in {*chain.V1_FIELDS, *chain.HASHED_FIELDS}}
+    if entry.hash_version == 1:
+        return chain.v1_entry_hash(entry.prev_hash, fields) == entry.hash
+    salt = entry.network_salt
+    return (
+        chain.entry_hash(entry.prev_hash, fields) == entry.hash
+        and salt is not None
+        and chain.network_digest(salt, entry.ip, entry.user_agent) == entry.network_digest
+    )
+
+
+def reduce_network_data(
+    session: Session, *, before: datetime, batch: int = REDUCTION_BATCH
+) -> Reduction:
+    """Drop the address, browser and salt of the tenant's entries older than ``before``.
+
+    Each batch is recorded first (one ``network_reduced`` entry whose detail carries the
+    batch digest, see :mod:`shisetsu.audit.chain`), then the rows name that entry. An
+    entry whose network data no longer matches its hash is never reduced (that would hide
+    the tampering): the run stops and says which. The caller commits.
+    """
+    total, recorded = 0, list[int]()
+    while True:
+        rows = _unreduced_before(session, before, batch)
+        if not rows:
+            return Reduction(total, tuple(recorded))
+        broken = next((row.id for row in rows if not _intact(row)), None)
+        if broken is not None:
+            return Reduction(total, tuple(recorded), refused=f"entry {broken} is altered")
+        lines = [chain.reduced_line(row) for row in rows]
+        detail = chain.batch_detail(len(rows), rows[-1].id, chain.batch_digest(lines))
+        entry = record(session, chain.NETWORK_REDUCED, "access_log", rows[-1].id, detail=detail)
+        ids = [row.id for row in rows]
+        session.execute(
+            sa.update(AccessLog)
+            .where(AccessLog.id.in_(ids))
+            .values(ip=None, user_agent=None, network_salt=None, network_reduced_by=entry.id)
+            .execution_options(synchronize_session=False)
+        )
+        for row in rows:
+            session.expire(row)
+        total += len(rows)
+        recorded.append(int(entry.id))

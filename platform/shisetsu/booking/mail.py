@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from shisetsu.booking.display import describe_slots, long_date, room_name, yen
 from shisetsu.booking.models import Booking
 from shisetsu.dates import format_deadline
-from shisetsu.groups.mail import applicant_locale
+from shisetsu.groups.mail import applicant_locale, group_address
 from shisetsu.i18n import current_locale
 from shisetsu.notify import compose, queue_mail
 from shisetsu.slots import deadlines
@@ -70,7 +70,7 @@ def _send(
     return queue_mail(
         session,
         key=f"booking:{booking.id}:{event}",
-        to=group.account.email,
+        to=group_address(group),
         subject=content.subject,
         body=content.body,
         kind=f"booking_{event}",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from shisetsu.booking.display import describe_slots, long_date, room_name, yen
 from shisetsu.booking.models import Booking
 from shisetsu.facilities.models import Room
-from shisetsu.groups.mail import applicant_locale
+from shisetsu.groups.mail import applicant_locale, group_address
 from shisetsu.groups.models import Group
 from shisetsu.i18n import current_locale
 from shisetsu.notify import compose, queue_mail
@@ -144,7 +144,7 @@ def _queue(session: Session, config: TenantConfig, closure: Closure, told: _Told
     return queue_mail(
         session,
         key=f"closure:{closure.id}:group:{group.id}",
-        to=group.account.email,
+        to=group_address(group),
         subject=content.subject,
         body=content.body,
         kind="closure_notice",

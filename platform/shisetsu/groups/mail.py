@@ -1,8 +1,11 @@
 """Mail to a group's applicant, written to the outbox in the decision's transaction.
 
-Each mail is in the applicant's language (their account's ``locale``; both languages when
-it is unknown) and keyed by the event it reports, so reporting it twice mails once. The
-text is built with ``gettext`` here (not in a template) so the catalogues pick it up.
+Mail about a group goes to its contact person (連絡担当者) at ``contact_email``, the
+address the ward approved for it (:func:`group_address`); the account's own address is
+for signing in and mail about the account only. Each mail is in the applicant's language
+(their account's ``locale``; both languages when it is unknown) and keyed by the event it
+reports, so reporting it twice mails once. The text is built with ``gettext`` here (not in
+a template) so the catalogues pick it up.
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ def applicant_locale(group: Group) -> str | None:
     return locale if locale in LANGUAGES else None
 
 
+def group_address(group: Group) -> str:
+    """Where mail about ``group`` goes: its contact person's approved e-mail address."""
+    return group.contact_email
+
+
 def _send(
     session: Session,
     config: TenantConfig,
@@ -51,7 +59,7 @@ def _send(
     return queue_mail(
         session,
         key=key,
-        to=group.account.email,
+        to=group_address(group),
         subject=content.subject,
         body=content.body,
         kind=kind,

@@ -1,9 +1,9 @@
 """Registered groups (tenant schema).
 
-Only the personal items the ward approved for this system are stored (docs/domain.md,
-Registered groups): the representative's name, address and phones, and the contact person's name,
-address, phones and e-mail. Members are counted, never named; the representative's age
-is a declaration (18+), never a birth date.
+The personal items the ward approved (the representative's name, address and phones; the
+contact person's name, address, phones and e-mail) and the two answers eligibility needs
+(residency, 18+), which need the council's amendment (docs/privacy.md). Members are
+counted, never named; the representative's age is a declaration, never a birth date.
 
 Each registration period is one row. A renewal is a new row pointing at the group it
 renews (``renews_group_id``), reviewed like a first application; its validity starts the
@@ -59,8 +59,9 @@ class Group(Base):
     # Declared by the applicant; checked against the roster and ID at the counter.
     member_count: Mapped[int]
     resident_count: Mapped[int]
-    representative_is_resident: Mapped[bool]
-    representative_is_adult: Mapped[bool | None]
+    # Facts about the representative that the eligibility rules ask (see docs/privacy.md).
+    representative_is_resident: Mapped[bool] = mapped_column(info=PERSONAL)
+    representative_is_adult: Mapped[bool | None] = mapped_column(info=PERSONAL)
     privacy_accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     # Staff review (本登録): the documents were checked by whom, when, with what counts.

@@ -50,6 +50,13 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "and the ward",
     ),
     PeriodicJob(
+        "40 1 * * *",
+        "shisetsu.audit.jobs.network_job",
+        "Access log: drop the client address and browser of entries older than the "
+        "tenant's access_log_network_days (the network prefix and a chained digest stay); "
+        "each reduction is logged",
+    ),
+    PeriodicJob(
         "45 2 * * *",
         "shisetsu.retention.jobs.purge_job",
         "Retention: erase personal data of groups and accounts past the tenant's retention "

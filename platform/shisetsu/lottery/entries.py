@@ -26,7 +26,7 @@ from shisetsu.dates import (
     local_today,
     month_end,
 )
-from shisetsu.groups.mail import applicant_locale
+from shisetsu.groups.mail import applicant_locale, group_address
 from shisetsu.groups.models import Group
 from shisetsu.groups.operations import can_book
 from shisetsu.i18n import current_locale
@@ -334,7 +334,7 @@ def _receipt(
     queue_mail(
         session,
         key=f"lottery:{rnd.id}:receipt:{group.id}:{int(now.timestamp() * 1000)}",
-        to=group.account.email,
+        to=group_address(group),
         subject=content.subject,
         body=content.body,
         kind="lottery_receipt",

@@ -24,7 +24,7 @@ from shisetsu.booking import operations as booking_ops
 from shisetsu.booking.models import CONFIRMED as BOOKING_CONFIRMED
 from shisetsu.booking.models import Booking
 from shisetsu.dates import format_deadline, format_month, last_moment
-from shisetsu.groups.mail import applicant_locale
+from shisetsu.groups.mail import applicant_locale, group_address
 from shisetsu.i18n import current_locale
 from shisetsu.lottery import engine
 from shisetsu.lottery.bundle import preview, run_draw
@@ -182,7 +182,7 @@ def _result_mail(
     return queue_mail(
         session,
         key=f"lottery:{rnd.id}:result:{group.id}",
-        to=group.account.email,
+        to=group_address(group),
         subject=content.subject,
         body=content.body,
         kind="lottery_result",

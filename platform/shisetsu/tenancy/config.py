@@ -277,6 +277,8 @@ class Retention(_Model):
     """An application nobody decided on is erased this many months after it was made."""
     backup_days: int = Field(default=35, ge=1)
     """Backup files older than this many days are deleted (the ledger keeps their row)."""
+    access_log_network_days: int = Field(default=90, ge=1)
+    """Access-log entries older than this lose the client's address and browser (reduced)."""
 
 
 class TenantConfig(_Model):
