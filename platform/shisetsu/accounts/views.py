@@ -74,6 +74,12 @@ def _remember_language(response: Response, code: str) -> Response:
     return response
 
 
+def _chosen_language() -> str | None:
+    """The language this browser chose with the switch (its cookie), if one we serve."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    return chosen if chosen in current_app.config["LANGUAGES"] else None
+
+
 def _password_errors(problems: list[str]) -> list[str]:
     return [str(PASSWORD_MESSAGES.get(p, PASSWORD_MESSAGES["too_short"])) for p in problems]
 
@@ -211,6 +217,15 @@ def login() -> Page:
     elif not result.ok or result.account is None:
         form.form_errors.append(gettext("The login ID or password is not correct."))
     else:
+        chosen = _chosen_language()
+        if chosen is not None and chosen != result.account.locale:
+            # The language picked before signing in wins, and becomes the stored preference
+            # (the language of mail and PDFs).
+            ops.set_locale(result.account, chosen)
+            audit.record(
+                db.session(), audit.UPDATE, "account", result.account.id, detail="language"
+            )
+            db.session.commit()
         sign_in(principal_for(RESIDENT, result.account))
         flash(gettext("You are signed in."), "info")
         target = _safe_next(form.next.data) or url_for(".home")
