@@ -8,7 +8,6 @@ a text label, so nothing depends on the glyph or on colour alone.
 from __future__ import annotations
 
 import datetime as dt
-
 from collections.abc import Iterable
 
 from flask_babel import LazyString, gettext
