@@ -36,7 +36,7 @@ from shisetsu.groups.labels import (
     status_label,
 )
 from shisetsu.groups.messages import messages_for, post_message
-from shisetsu.groups.models import APPROVED, MESSAGE_MAX, PENDING, STATUSES, Group, GroupMessage
+from shisetsu.groups.models import MESSAGE_MAX, PENDING, STATUSES, Group, GroupMessage
 from shisetsu.groups.operations import Ineligible
 from shisetsu.plugins import Violation
 from shisetsu.refusals import Refusal
@@ -230,8 +230,6 @@ def reject(group_id: int) -> ResponseReturnValue:
 def message(group_id: int) -> ResponseReturnValue:
     """Write a message to the group; it appears on the group's My page."""
     group = _group_or_404(group_id)
-    if group.status != APPROVED:
-        abort(404)
     form = MessageForm()
     if not form.validate_on_submit():
         return _detail_page(group, message_form=form, status=422)
