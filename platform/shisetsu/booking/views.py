@@ -175,7 +175,7 @@ def permit(booking_id: int) -> ResponseReturnValue:
     if booking.status not in ACTIVE:
         refund = display.yen(booking.refund_amount or 0, current_locale())
         return render_template("booking/permit_void.html", booking=booking, refund=refund), 410
-    body = printing.permit_pdf(current_runtime().config, g.tenant, booking)
+    body = printing.permit_pdf(current_runtime().config, g.tenant, booking, lang=current_locale())
     audit.record_view(db.session(), "booking", booking.id, detail="permit pdf")
     return pdf_response(body, f"permit-{booking.number}.pdf")
 
