@@ -11,7 +11,6 @@ import unicodedata
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -27,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from shisetsu.accounts.forms import EMAIL_PATTERN, required
+from shisetsu.forms_text import FlaskForm
 from shisetsu.groups.models import MESSAGE_MAX
 from shisetsu.groups.operations import Application
 from shisetsu.groups.review import MAX_REASON
