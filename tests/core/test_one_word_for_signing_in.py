@@ -12,7 +12,7 @@ from tests.core.test_translations import CATALOGUES
 
 OTHER_WORDS = {
     "ja": re.compile("サインイン|サインアウト"),
-    "en": re.compile(r"\blog ?(in|out)\b", re.I),
+    "en": re.compile(r"\blog(ged)? (in|out)\b", re.I),
 }
 
 
