@@ -4,6 +4,7 @@ taken" only when the slot was taken minutes ago; signed-in pages never ask to si
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 from flask import Flask
@@ -99,3 +100,14 @@ def test_a_signed_in_slot_page_never_asks_to_sign_in(app: Flask) -> None:
     page = text(client.get(f"/regasu/slots/{am}"))
     assert "after signing in" not in page and "sign in" not in page.lower().split("<main")[1]
     assert f'href="/regasu/book?slot={am}"' in page
+
+
+def test_required_fields_are_marked_and_required(app: Flask) -> None:
+    _m, client = _signed_in(app)
+    client.set_cookie("lang", "ja")
+    am = _auditorium(app, open_day(app, "regasu", "history-museum"), "am")
+    page = text(client.get(f"/regasu/book?slot={am}"))
+    label = re.search(r'<label for="attendees">(.*?)</label>', page)
+    assert label is not None and '<span class="required">（必須）</span>' in label.group(1)
+    field = re.search(r'<input[^>]*id="attendees"[^>]*>', page)
+    assert field is not None and re.search(r"\brequired\b", field.group(0))

@@ -143,7 +143,7 @@ def test_lists_are_bounded_and_link_to_the_rest(app: Flask) -> None:
     page = text(client.get("/regasu/account/"))
     assert len(re.findall(r'href="/regasu/bookings/\d+"', page)) == 5 * 2  # five in each list
     assert "2 more bookings to pay: see My bookings" in page
-    assert "All my bookings (7 upcoming)" in page
+    assert "My bookings</a> (7 upcoming)" in page
     assert "All 7 messages" in page and 'href="/regasu/account/messages"' in page
     first = text(client.get("/regasu/account/messages"))
     assert all(f"お知らせ{n}" in first for n in range(7))
