@@ -94,7 +94,7 @@ def test_my_page_shows_a_win_to_confirm_with_its_deadline_and_fee(any_app: Flask
     assert re.search(r"Fee: ¥[0-9,]+\.", page)
 
 
-def test_a_confirmed_win_leaves_the_list(any_app: Flask) -> None:
+def test_a_decided_win_leaves_the_list(any_app: Flask) -> None:
     m = member(any_app, "genkikan", locale="en")
     rid, _slot = _win(any_app, m.group_id)
     with tenant_session(any_app, "genkikan") as session:

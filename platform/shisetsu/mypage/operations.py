@@ -104,10 +104,11 @@ class Overview:
     messages: Bounded[GroupMessage]
     can_book: bool
     todo: int = field(default=0)
-    """How many items ask the resident to act (fees, wins, renewals)."""
+    """How many items ask the resident to act (fees, wins, renewals, open rounds)."""
 
 
 def _mine() -> sa.ColumnElement[bool]:
+    """The join of a booking to its group (whose account is the resident)."""
     return Booking.group_id == Group.id
 
 
