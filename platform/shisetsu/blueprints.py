@@ -16,6 +16,7 @@ from shisetsu.groups.manage_views import bp as groups_manage_bp
 from shisetsu.groups.views import bp as groups_bp
 from shisetsu.lottery.manage_views import bp as lottery_manage_bp
 from shisetsu.lottery.views import bp as lottery_bp
+from shisetsu.mypage.views import bp as mypage_bp
 from shisetsu.notify.views import init_app as init_dev_mail
 from shisetsu.portal.views import bp as portal_bp
 from shisetsu.retention.manage_views import bp as retention_manage_bp
@@ -35,6 +36,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     app.register_blueprint(facilities_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(mypage_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(groups_manage_bp)

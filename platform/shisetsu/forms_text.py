@@ -1,4 +1,12 @@
-"""The request check: text no form field, URL or JSON body may carry, refused before any view.
+"""Form text: the request check, and the messages every form shows in our own words.
+
+**Messages.** Every form derives from :class:`FlaskForm` here, whose translations send the
+texts WTForms writes by itself ("Not a valid date value.", "Number must be between …") through
+this application's catalogues, so they read as natural Japanese and English rather than
+WTForms' own translations. Their msgids are listed in :data:`WTFORMS_MESSAGES` (the
+translation tests check each has an entry in both catalogues).
+
+**The request check** refuses text no form field, URL or JSON body may carry, before any view.
 
 NUL, C0 and C1 controls (tab and newline only in multi-line fields), bidirectional overrides
 and zero-width characters make names that look like other names, break CSV and logs, or
@@ -16,12 +24,80 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from flask_babel import LazyString
+from flask_babel import gettext as _gettext
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm as _FlaskForm
 from werkzeug.exceptions import BadRequest
 from wtforms import Form, TextAreaField
 from wtforms.fields.core import UnboundField
 
 from shisetsu.dates import MAX_YEAR, MIN_YEAR
+
+WTFORMS_MESSAGES = (
+    "Field must be equal to %(other_name)s.",
+    "Field must be at least %(min)d character long.",
+    "Field must be at least %(min)d characters long.",
+    "Field cannot be longer than %(max)d character.",
+    "Field cannot be longer than %(max)d characters.",
+    "Field must be exactly %(max)d character long.",
+    "Field must be exactly %(max)d characters long.",
+    "Field must be between %(min)d and %(max)d characters long.",
+    "Number must be at least %(min)s.",
+    "Number must be at most %(max)s.",
+    "Number must be between %(min)s and %(max)s.",
+    "This field is required.",
+    "Invalid input.",
+    "Invalid email address.",
+    "Invalid IP address.",
+    "Invalid Mac address.",
+    "Invalid URL.",
+    "Invalid UUID.",
+    "Invalid value, must be one of: %(values)s.",
+    "Invalid value, can't be any of: %(values)s.",
+    "This field cannot be edited.",
+    "This field is disabled and cannot have a value.",
+    "Invalid CSRF Token.",
+    "CSRF token missing.",
+    "CSRF failed.",
+    "CSRF token expired.",
+    "Invalid Choice: could not coerce.",
+    "Choices cannot be None.",
+    "Not a valid choice.",
+    "Invalid choice(s): one or more data inputs could not be coerced.",
+    "'%(value)s' is not a valid choice for this field.",
+    "'%(value)s' are not valid choices for this field.",
+    "Not a valid datetime value.",
+    "Not a valid date value.",
+    "Not a valid time value.",
+    "Not a valid week value.",
+    "Not a valid integer value.",
+    "Not a valid decimal value.",
+    "Not a valid float value.",
+)
+"""Every message WTForms writes by itself (wtforms 3), each translated in our catalogues."""
+
+
+class _OwnMessages:
+    """WTForms' translations object, answered from this application's catalogues."""
+
+    def gettext(self, string: str) -> str:
+        return _gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        # Japanese has one form; both English forms are separate entries of the catalogue.
+        return _gettext(singular if n == 1 else plural)
+
+
+OWN_MESSAGES = _OwnMessages()
+
+
+class FlaskForm(_FlaskForm):
+    """Flask-WTF's form (CSRF on every one) with WTForms' own texts in our words."""
+
+    class Meta(_FlaskForm.Meta):
+        def get_translations(self, form: Any) -> _OwnMessages:
+            return OWN_MESSAGES
+
 
 # Deepest nesting of arrays and objects a JSON body may have (the API's bodies are flat).
 MAX_JSON_DEPTH = 32

@@ -24,10 +24,14 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = ROOT / "platform" / "shisetsu" / "translations"
 TEMPLATES = ROOT / "platform" / "shisetsu" / "templates"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
-# Intentionally fixed text: language names in their own language (layouts/base.html). Printed forms
-# that are Japanese whatever the reader's language (the permit, the erasure certificate) say
+# Intentionally fixed text: language names in their own language (layouts/base.html), and the
+# 記 ("as follows") that Japanese permits alone carry (booking/print/permit.html). Printed forms
+# that are Japanese whatever the reader's language (the erasure certificate) say
 # so with a fixed ``<html lang="ja">`` and are not checked.
-TEMPLATE_EXCEPTIONS = {"layouts/base.html": {"日本語", "English"}}
+TEMPLATE_EXCEPTIONS = {
+    "layouts/base.html": {"日本語", "English"},
+    "booking/print/permit.html": {"記"},
+}
 JAPANESE_ONLY = '<html lang="ja">'
 
 JINJA = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", re.S)

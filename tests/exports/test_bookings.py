@@ -162,10 +162,10 @@ def test_pdf(booked: Booked) -> None:
     "more,message",
     [
         ({"bookings-last": "2000-01-01"}, "The end date must be on or after the start date."),
-        ({"bookings-first": "2026-13-45"}, "Not a valid date value."),
+        ({"bookings-first": "2026-13-45"}, "Enter a date such as 2027-04-01."),
         ({"bookings-last": "2099-12-31"}, "Choose a period of at most 366 days."),
-        ({"bookings-format": "xlsx"}, "Not a valid choice."),
-        ({"bookings-room": "987654"}, "Not a valid choice."),
+        ({"bookings-format": "xlsx"}, "Choose one of the options."),
+        ({"bookings-room": "987654"}, "Choose one of the options."),
     ],
 )
 def test_bad_input_is_a_clear_error_and_nothing_is_written(

@@ -86,6 +86,13 @@ TABLE: list[tuple[str, str, str, dict[str, str], dict[str, int]]] = [
         {"reason": "名簿が確認できませんでした。"},
         {**STAFF_ONLY, COUNTER: 403, HANDLER: 302, RESPONSIBLE: 302},
     ),
+    (
+        "groups_manage.message",
+        "POST",
+        "/genkikan/manage/groups/{id}/messages",
+        {"body": "書類の原本を窓口でご提示ください。"},
+        {**STAFF_ONLY, COUNTER: 403, HANDLER: 302, RESPONSIBLE: 302},
+    ),
 ]
 
 

@@ -74,6 +74,12 @@ def _remember_language(response: Response, code: str) -> Response:
     return response
 
 
+def _chosen_language() -> str | None:
+    """The language this browser chose with the switch (its cookie), if one we serve."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    return chosen if chosen in current_app.config["LANGUAGES"] else None
+
+
 def _password_errors(problems: list[str]) -> list[str]:
     return [str(PASSWORD_MESSAGES.get(p, PASSWORD_MESSAGES["too_short"])) for p in problems]
 
@@ -81,15 +87,6 @@ def _password_errors(problems: list[str]) -> list[str]:
 def _token_problem(state: ops.TokenState, purpose: str) -> tuple[str, int]:
     status = 404 if state is ops.TokenState.UNKNOWN else 410
     return _render("token_problem.html", status, state=state.value, purpose=purpose)
-
-
-@bp.get("/")
-@access(RESIDENT)
-def home() -> Page:
-    """マイページ: the account's login, email and links."""
-    audit.record_view(db.session(), "account", current_user.id)
-    form = LocaleForm(locale=current_user.record.locale)
-    return _render("home.html", account=current_user.record, locale_form=form)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -211,9 +208,18 @@ def login() -> Page:
     elif not result.ok or result.account is None:
         form.form_errors.append(gettext("The login ID or password is not correct."))
     else:
+        chosen = _chosen_language()
+        if chosen is not None and chosen != result.account.locale:
+            # The language picked before signing in wins, and becomes the stored preference
+            # (the language of mail and PDFs).
+            ops.set_locale(result.account, chosen)
+            audit.record(
+                db.session(), audit.UPDATE, "account", result.account.id, detail="language"
+            )
+            db.session.commit()
         sign_in(principal_for(RESIDENT, result.account))
         flash(gettext("You are signed in."), "info")
-        target = _safe_next(form.next.data) or url_for(".home")
+        target = _safe_next(form.next.data) or url_for("mypage.home")
         return _remember_language(redirect(target), result.account.locale)
     return _render("login.html", form=form)
 
@@ -310,7 +316,7 @@ def password() -> Page:
             db.session.commit()
             sign_in(principal_for(RESIDENT, account))
             flash(gettext("Your password is changed. Other sessions were signed out."), "info")
-            return redirect(url_for(".home"))
+            return redirect(url_for("mypage.home"))
     return _render("password.html", form=form)
 
 
@@ -335,7 +341,7 @@ def sign_out_everywhere_page() -> Page:
         form=form,
         layout="layouts/resident.html",
         action=url_for(".sign_out_everywhere"),
-        back=url_for(".home"),
+        back=url_for("mypage.home"),
     )
     return page, 200
 
@@ -346,9 +352,9 @@ def locale() -> Response:
     """The language of mail (and of these pages)."""
     form = LocaleForm()
     if not form.validate_on_submit():
-        return redirect(url_for(".home"))
+        return redirect(url_for("mypage.home"))
     ops.set_locale(current_user.record, form.locale.data or "ja")
     audit.record(db.session(), audit.UPDATE, "account", current_user.id, detail="language")
     db.session.commit()
     flash(gettext("Your language setting is saved."), "info")
-    return _remember_language(redirect(url_for(".home")), current_user.record.locale)
+    return _remember_language(redirect(url_for("mypage.home")), current_user.record.locale)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from shisetsu.audit.incidents import IncidentReport
 from shisetsu.dates import TOKYO
+from shisetsu.forms_text import FlaskForm
 
 
 def required() -> InputRequired:

@@ -13,13 +13,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from shisetsu.accounts.forms import required
 from shisetsu.booking.operations import PURPOSE_MAX
 from shisetsu.booking.payments import MAX_REASON
+from shisetsu.forms_text import FlaskForm
 from shisetsu.plugins import Violation
 from shisetsu.refusals import Refusal
 from shisetsu.slots.holds import SlotTaken

@@ -2,11 +2,13 @@
 
 Rendered from Jinja templates (``booking/print/*.html``) with an A4 print stylesheet and
 Japanese fonts (IPAex / Noto CJK from the system), then turned into PDF by WeasyPrint.
-The permit is always Japanese, dated in the Japanese era (令和8年2月1日), as the ward's
-forms are.
+The permit is in the reader's language: Japanese dated in the Japanese era (令和8年2月1日),
+as the ward's forms are, or English with ISO dates.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import render_template
 from flask_babel import force_locale
@@ -21,30 +23,37 @@ from shisetsu.tenancy.models import Tenant
 
 
 def permit_pdf(
-    config: TenantConfig, tenant: Tenant, booking: Booking, mark: PrintMark | None = None
+    config: TenantConfig,
+    tenant: Tenant,
+    booking: Booking,
+    mark: PrintMark | None = None,
+    lang: str = "ja",
 ) -> bytes:
-    """The 使用承認書 of ``booking`` (Japanese); staff prints carry ``mark`` at the foot."""
-    with force_locale("ja"):
+    """The 使用承認書 of ``booking`` in ``lang`` (Japanese dates in the era, English ones
+    ISO); staff prints carry ``mark`` at the foot."""
+    japanese = lang != "en"
+    lang = "ja" if japanese else "en"
+
+    def day(value: dt.date, *, weekday: bool = True) -> str:
+        return format_wareki(value, weekday=weekday) if japanese else format_day(value, lang)
+
+    with force_locale(lang):
+        due = payment_deadline(config, booking.payment_due)
         html = render_template(
             "booking/print/permit.html",
             config=config,
             tenant=tenant,
             booking=booking,
-            room=room_name(booking, "ja"),
-            slots=describe_slots(config, booking, "ja"),
-            issued=format_wareki(local_date(booking.created_at, config), weekday=False),
-            use_date=format_wareki(booking.date),
-            due=(
-                format_deadline(due, "ja", config.timezone, wareki=True)
-                if (due := payment_deadline(config, booking.payment_due))
-                else None
-            ),
+            lang=lang,
+            room=room_name(booking, lang),
+            slots=describe_slots(config, booking, lang),
+            issued=day(local_date(booking.created_at, config), weekday=False),
+            use_date=day(booking.date),
+            due=format_deadline(due, lang, config.timezone, wareki=japanese) if due else None,
             paid_on=(
-                format_wareki(local_date(booking.paid_at, config), weekday=False)
-                if booking.paid_at
-                else None
+                day(local_date(booking.paid_at, config), weekday=False) if booking.paid_at else None
             ),
-            yen=lambda amount: yen(amount, "ja"),
+            yen=lambda amount: yen(amount, lang),
             mark=mark,
         )
     return render_pdf(html)

@@ -36,9 +36,12 @@ from shisetsu.groups.operations import active_groups_of, groups_of
 from shisetsu.i18n import current_locale
 from shisetsu.printing import pdf_response
 from shisetsu.refusals import Refusal
+from shisetsu.slots.holds import just_taken
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("booking", __name__, url_prefix="/<tenant>")
+FIXABLE = ("attendees", "purpose")
+"""Fields whose refusals the resident fixes on the form itself; any other refusal ends it."""
 
 
 def template_helpers() -> dict[str, Any]:
@@ -103,19 +106,32 @@ def _book_page(
     status: int,
     taken: bool = False,
 ) -> tuple[str, int]:
+    """The booking form, or — when the slots cannot be booked as asked — the reason and
+    what to do instead (never an active button on a refused request)."""
     draft = None
+    now = now or utcnow()
+    just = False
     fresh = db.session.get(Group, group.id) if group is not None else None  # after a rollback
     if fresh is not None:
         data = ops.BookingInput(slot_ids, form.attendees.data, form.purpose.data or "")
         try:
-            draft = ops.prepare(db.session(), current_runtime(), fresh, data, now=now or utcnow())
+            draft = ops.prepare(db.session(), current_runtime(), fresh, data, now=now)
         except ops.BookingRefused:
             abort(404)
         taken = taken or bool(draft.taken)
-        if taken and status == 200:
-            status = 409
+        if taken:
+            just = just_taken(db.session(), [s.ref for s in draft.slots], now)
+            if status == 200:
+                status = 409
+    blocking = [v for v in draft.violations if v.field not in FIXABLE] if draft else []
     page = render_template(
-        "booking/book.html", form=form, draft=draft, taken=taken, lang=current_locale()
+        "booking/book.html",
+        form=form,
+        draft=draft,
+        taken=taken,
+        just_taken=just,
+        blocking=blocking,
+        lang=current_locale(),
     )
     return page, status
 
@@ -159,7 +175,7 @@ def permit(booking_id: int) -> ResponseReturnValue:
     if booking.status not in ACTIVE:
         refund = display.yen(booking.refund_amount or 0, current_locale())
         return render_template("booking/permit_void.html", booking=booking, refund=refund), 410
-    body = printing.permit_pdf(current_runtime().config, g.tenant, booking)
+    body = printing.permit_pdf(current_runtime().config, g.tenant, booking, lang=current_locale())
     audit.record_view(db.session(), "booking", booking.id, detail="permit pdf")
     return pdf_response(body, f"permit-{booking.number}.pdf")
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from shisetsu.forms_text import FlaskForm
 from shisetsu.slots.forms import MultiCheckboxField
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField, Field, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
@@ -17,6 +16,7 @@ from shisetsu.auth.access import OPERATIONS, permits
 from shisetsu.exports.content import MAX_DAYS, BookingScope
 from shisetsu.exports.operations import FORMATS
 from shisetsu.facilities.models import Facility
+from shisetsu.forms_text import FlaskForm
 
 
 def format_field() -> Any:

@@ -17,7 +17,6 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import OPERATIONS, access
@@ -32,6 +31,7 @@ from shisetsu.exports.forms import (
 )
 from shisetsu.extensions import db
 from shisetsu.facilities.operations import list_facilities
+from shisetsu.forms_text import FlaskForm
 from shisetsu.i18n import current_locale
 from shisetsu.routing import page_number
 from shisetsu.tenancy.runtime import current_runtime

@@ -11,7 +11,6 @@ import unicodedata
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -27,6 +26,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from shisetsu.accounts.forms import EMAIL_PATTERN, required
+from shisetsu.forms_text import FlaskForm
+from shisetsu.groups.models import MESSAGE_MAX
 from shisetsu.groups.operations import Application
 from shisetsu.groups.review import MAX_REASON
 from shisetsu.tenancy.config import TenantConfig
@@ -232,6 +233,17 @@ class RejectForm(FlaskForm):
         validators=[required(), Length(max=MAX_REASON)],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
         description=_l("Sent to the applicant by mail and shown on their page."),
+    )
+
+
+class MessageForm(FlaskForm):
+    """A message from the facility to the group, shown on the group's My page."""
+
+    body = TextAreaField(
+        _l("Message to the group"),
+        validators=[required(), Length(max=MESSAGE_MAX)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        description=_l("Shown on the group's My page. Do not write personal details."),
     )
 
 

@@ -27,7 +27,7 @@ from shisetsu.auth.access import ANY_STAFF, OPERATIONS, access, permits
 from shisetsu.db import utcnow
 from shisetsu.extensions import db
 from shisetsu.groups import review
-from shisetsu.groups.forms import ConfirmForm, RejectForm, VerifyForm
+from shisetsu.groups.forms import ConfirmForm, MessageForm, RejectForm, VerifyForm
 from shisetsu.groups.labels import (
     STATE_MESSAGES,
     STATUS_LABELS,
@@ -35,7 +35,8 @@ from shisetsu.groups.labels import (
     category_label,
     status_label,
 )
-from shisetsu.groups.models import PENDING, STATUSES, Group
+from shisetsu.groups.messages import messages_for, post_message
+from shisetsu.groups.models import MESSAGE_MAX, PENDING, STATUSES, Group, GroupMessage
 from shisetsu.groups.operations import Ineligible
 from shisetsu.plugins import Violation
 from shisetsu.refusals import Refusal
@@ -45,6 +46,7 @@ from shisetsu.tenancy.runtime import current_runtime
 bp = Blueprint("groups_manage", __name__, url_prefix="/<tenant>/manage/groups")
 
 PER_PAGE = 25
+MESSAGES_SHOWN = 10
 
 
 @bp.context_processor
@@ -121,6 +123,7 @@ def _detail_page(
     *,
     verify_form: VerifyForm | None = None,
     reject_form: RejectForm | None = None,
+    message_form: MessageForm | None = None,
     refusals: list[Violation] | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
@@ -144,6 +147,8 @@ def _detail_page(
         verify_form=verify_form,
         approve_form=ConfirmForm(formdata=None),
         reject_form=reject_form or RejectForm(formdata=None),
+        message_form=message_form or MessageForm(formdata=None),
+        messages=messages_for(db.session(), [group.id], limit=MESSAGES_SHOWN),
         refusals=Refusals.sort(refusals or [], ()),
     )
     return page, status
@@ -216,6 +221,30 @@ def reject(group_id: int) -> ResponseReturnValue:
         ),
         done=_("The application was rejected and the applicant was told by mail."),
         refused=_state_message,
+    )
+    return redirect(url_for(".detail", group_id=group.id))
+
+
+@bp.post("/<int:group_id>/messages")
+@access(*OPERATIONS)
+def message(group_id: int) -> ResponseReturnValue:
+    """Write a message to the group; it appears on the group's My page."""
+    group = _group_or_404(group_id)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return _detail_page(group, message_form=form, status=422)
+
+    def post() -> GroupMessage:
+        written = post_message(
+            db.session(), group, form.body.data or "", staff_id=current_user.id, now=utcnow()
+        )
+        audit.record(db.session(), audit.CREATE, "group_message", written.id, detail="posted")
+        return written
+
+    attempt(
+        post,
+        done=_("The message was posted; the group sees it on its My page."),
+        refused=_("Write a message of at most %(count)s characters.", count=MESSAGE_MAX),
     )
     return redirect(url_for(".detail", group_id=group.id))
 

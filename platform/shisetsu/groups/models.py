@@ -94,3 +94,23 @@ class Group(Base):
     def is_renewal(self) -> bool:
         """Whether this row renews an earlier registration."""
         return self.renews_group_id is not None
+
+
+MESSAGE_MAX = 1000
+"""Longest message staff may write to a group (characters)."""
+
+
+class GroupMessage(Base):
+    """A message the facility's staff wrote to one group, shown on the group's My page."""
+
+    __tablename__ = "group_messages"
+    __table_args__ = (sa.Index("ix_group_messages_group_id_created_at", "group_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("groups.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(sa.Text, info=PERSONAL)
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    group: Mapped[Group] = relationship()
+    staff: Mapped[Staff | None] = relationship()

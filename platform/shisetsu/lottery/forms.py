@@ -4,10 +4,10 @@ acting before the published time give a reason."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
+from shisetsu.forms_text import FlaskForm
 from shisetsu.lottery.early import REASON_MAX
 
 

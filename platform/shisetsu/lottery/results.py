@@ -42,6 +42,7 @@ from shisetsu.lottery.timeline import BUNDLE_STEPS, timeline
 from shisetsu.notify import compose, queue_mail
 from shisetsu.plugins import Violation
 from shisetsu.refusals import Refusal
+from shisetsu.slots.display import slot_labels
 from shisetsu.slots.holds import SlotTaken, hold_slots, release_slots
 from shisetsu.slots.models import BOOKING, LOTTERY_WIN, SlotHold
 from shisetsu.tenancy.runtime import TenantRuntime
@@ -161,8 +162,11 @@ def _result_mail(
         )
         lines = [gettext("Dear %(name)s,", name=group.name)]
         lines.append(gettext("The lottery has been drawn. Your choices:"))
+        names = slot_labels(
+            session, runtime.config, {s for o in outcomes for s in o.slot_ids}, current_locale()
+        )
         lines.extend(
-            f"{explain(o)} ({', '.join(o.slot_ids)})"
+            f"{explain(o)}\n  " + "\n  ".join(names.get(s, s) for s in o.slot_ids)
             for o in sorted(outcomes, key=lambda o: o.rank)
         )
         if any(o.win_state == PENDING for o in outcomes):

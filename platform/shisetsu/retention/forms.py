@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
+
+from shisetsu.forms_text import FlaskForm
 
 
 class DeleteAccountForm(FlaskForm):

@@ -20,6 +20,7 @@ COUNT_LABELS = {
     "bookings": _l("Bookings anonymised (kept for statistics)"),
     "slot_notes": _l("Slot notes erased"),
     "calendar_feeds": _l("Calendar feeds deleted"),
+    "group_messages": _l("Messages to the group deleted"),
     "lottery_entries": _l("Lottery entries unlinked from the account"),
     "tokens": _l("Sign-in and API tokens deleted"),
     "mails": _l("Mails redacted"),

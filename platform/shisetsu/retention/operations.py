@@ -37,6 +37,7 @@ from shisetsu.groups.models import (
     REJECTED,
     WITHDRAWN,
     Group,
+    GroupMessage,
 )
 from shisetsu.lottery.models import LotteryEntry
 from shisetsu.notify.models import OutboxMessage
@@ -94,6 +95,7 @@ class Tally:
     bookings: int = 0
     slot_notes: int = 0
     calendar_feeds: int = 0
+    group_messages: int = 0
     lottery_entries: int = 0
     tokens: int = 0
     mails: int = 0
@@ -248,6 +250,9 @@ def _erase_group(session: Session, group: Group, tally: Tally) -> set[str]:
         tally.slot_notes += _rows(notes)
     feeds = session.execute(sa.delete(GroupFeed).where(GroupFeed.group_id == group.id))
     tally.calendar_feeds += _rows(feeds)
+    # Staff messages to the group go with it (they may name its people).
+    messages = session.execute(sa.delete(GroupMessage).where(GroupMessage.group_id == group.id))
+    tally.group_messages += _rows(messages)
     tally.groups += 1
     return values
 

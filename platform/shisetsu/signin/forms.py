@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from shisetsu.accounts.forms import new_password_fields
+from shisetsu.forms_text import FlaskForm
 
 
 class LoginForm(FlaskForm):

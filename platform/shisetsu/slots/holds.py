@@ -56,6 +56,32 @@ def taken_among(session: Session, refs: Iterable[SlotRef]) -> list[str]:
     return sorted(ref.id for ref in wanted & held)
 
 
+JUST_TAKEN = dt.timedelta(minutes=10)
+"""A slot taken this recently was "just taken" (someone else was booking it at the same time)."""
+
+
+def held_since(session: Session, refs: Iterable[SlotRef]) -> dt.datetime | None:
+    """When the newest hold among the given slots was made (None when none is held)."""
+    wanted = set(refs)
+    if not wanted:
+        return None
+    stmt = sa.select(
+        SlotHold.room_id, SlotHold.date, SlotHold.slot_code, SlotHold.created_at
+    ).where(
+        SlotHold.room_id.in_(sorted({r.room_id for r in wanted})),
+        SlotHold.date.in_(sorted({r.date for r in wanted})),
+        SlotHold.slot_code.in_(sorted({r.code for r in wanted})),
+    )
+    times = [at for r, d, c, at in session.execute(stmt) if SlotRef(r, d, c) in wanted]
+    return max(times) if times else None
+
+
+def just_taken(session: Session, refs: Iterable[SlotRef], now: dt.datetime) -> bool:
+    """Whether a hold on these slots was made within :data:`JUST_TAKEN` of ``now``."""
+    since = held_since(session, refs)
+    return since is not None and now - since <= JUST_TAKEN
+
+
 def _ensure_real_transaction(session: Session) -> None:
     """Make SQLite open its transaction now, so the SAVEPOINT below nests inside it.
 

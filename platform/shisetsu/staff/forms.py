@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from shisetsu.forms_text import FlaskForm
 from shisetsu.people.models import STAFF_ROLES
 from shisetsu.people.roles import ROLE_LABELS
 
