@@ -135,7 +135,7 @@ def test_permit_pdf_carries_reiwa(app: Flask) -> None:
     )
     client = app.test_client()
     sign_in_as(client, app, m.resident)
-    client.set_cookie("lang", "en")  # the permit is Japanese whatever the reader's language
+    client.set_cookie("lang", "ja")  # the permit is in the reader's language; Japanese: 令和
     response = client.get(f"/regasu/bookings/{booking_id}/permit.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert set("令和年月日") <= pdf_text_chars(response.data)

@@ -126,7 +126,7 @@ def test_an_english_session_stays_english(
     mails = [
         message
         for message in sink.messages()
-        if message["To"] == m.resident.email and "Booking confirmed" in str(message["Subject"])
+        if message["To"] == m.contact_email and "Booking confirmed" in str(message["Subject"])
     ]
     assert len(mails) == 1
     body = mails[0].get_content()

@@ -104,6 +104,7 @@ RECORD_CHOICES = [
     SelectChoice("account", _l("Resident account")),
     SelectChoice("group", _l("Group")),
     SelectChoice("groups", _l("List of groups")),
+    SelectChoice("group_message", _l("Message to a group")),
     SelectChoice("booking", _l("Booking record")),
     SelectChoice("bookings", _l("List of bookings")),
     SelectChoice("daily", _l("Daily processing list")),

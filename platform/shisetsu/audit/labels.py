@@ -163,6 +163,7 @@ DETAIL_LABELS: dict[str, LazyString] = {
     "removed": _l("removed from the roster"),
     "sign-in reset": _l("sign-in reset (new initial password)"),
     "retention purge": _l("erased at the end of its retention period"),
+    "posted": _l("written"),
 }
 
 
