@@ -137,6 +137,11 @@ def reset_sign_in(record: Any, *, password: str | None = None) -> str:
     return initial
 
 
+def new_password_problems(record: Any, new: str) -> list[str]:
+    """Why ``new`` cannot be the password of this staff member or auditor (empty: it can)."""
+    return password_problems(new, login=record.login, personal=[record.email, record.display_name])
+
+
 def change_own_password(record: Any, current: str, new: str) -> list[str]:
     """Set ``new`` if ``current`` is right; returns the problems (empty on success).
 
@@ -145,9 +150,7 @@ def change_own_password(record: Any, current: str, new: str) -> list[str]:
     ok, _ = verify_password(record.password_hash, current)
     if not ok:
         return ["wrong_current"]
-    problems = password_problems(new, login=record.login)
-    if record.email:
-        problems += [p for p in password_problems(new, login=record.email) if p not in problems]
+    problems = new_password_problems(record, new)
     if problems:
         return problems
     record.password_hash = hash_password(new)
