@@ -39,8 +39,10 @@ NOT_PAGES = {
     "portal.switch_language": (302, "text/html", "sets the language and goes back"),
     "groups.renew": (302, "text/html", "renewal opens only near the end of a registration"),
     "closures.preview": (302, "text/html", "needs a closure planned on the room page"),
+    "staff.first_password": (302, "text/html", "only in the middle of a staff sign-in"),
     "staff.enrol": (302, "text/html", "only in the middle of a staff sign-in"),
     "staff.verify": (302, "text/html", "only in the middle of a staff sign-in"),
+    "ward.first_password": (302, "text/html", "only in the middle of an auditor sign-in"),
     "ward.enrol": (302, "text/html", "only in the middle of an auditor sign-in"),
     "ward.verify": (302, "text/html", "only in the middle of an auditor sign-in"),
 }

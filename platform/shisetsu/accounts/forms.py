@@ -26,6 +26,7 @@ PASSWORD_MESSAGES = {
     ),
     "same_as_login": _l("The password must differ from the login ID and the email address."),
     "wrong_current": _l("The current password is not correct."),
+    "same_as_initial": _l("Choose a password of your own, not the initial one you were given."),
     "too_guessable": _l("This password would be easy to guess."),
     "personal": _l(
         "Leave out your login ID, name and email address: they are the first things tried."
