@@ -54,7 +54,9 @@ NEEDS_A_RECORD = {
     "audit.finding": "an access-log finding (tests/audit)",
     "ward_audit.finding": "an access-log finding (tests/audit)",
     "exports.download": "an archive, downloaded once by the handler who made it (tests/exports)",
-    "exports.made": "an archive's password, shown once to who made it (tests/exports)",
+    "exports.made": "an archive's download link, shown once to who made it (tests/exports)",
+    "exports.password": "an archive's password, shown once after a TOTP code (tests/exports)",
+    "exports.dispose": "an export downloaded or printed (tests/exports/test_disposal)",
     "lottery_manage.request_page": "a staff request to act early (tests/lottery/test_early_pages)",
 }
 # Sign-in pages send whoever is already signed in there to their console.
