@@ -95,8 +95,9 @@ def _without(password: str, inputs: set[str]) -> str:
     return password
 
 
-def _hint(sequence: list[dict[str, Any]]) -> str:
+def _hint(sequence: Iterable[Any]) -> str:
     """What to change, from the match that contributes the fewest guesses."""
+    sequence = list(sequence)
     if any(m.get("dictionary_name") == "user_inputs" for m in sequence):
         return "personal"
     if any(m.get("dictionary_name") == "passwords" for m in sequence):

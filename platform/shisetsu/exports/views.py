@@ -63,8 +63,12 @@ bp = Blueprint("exports", __name__, url_prefix="/<tenant>/manage/exports")
 # booking needs nothing of the exports package that builds on it.
 bp.add_app_template_global(daily_export_form)
 bp.add_app_template_filter(ops.format_words, "ledger_format")
-bp.add_app_template_global(disposal.STATE_WORDS, "disposal_words")
-bp.add_app_template_global(disposal.METHODS, "disposal_methods")
+# The ledger macro (manager console and ward) names disposal states and methods in words.
+bp.record_once(
+    lambda state: state.app.jinja_env.globals.update(
+        disposal_words=disposal.STATE_WORDS, disposal_methods=disposal.METHODS
+    )
+)
 
 
 def disposal_days() -> int:

@@ -146,6 +146,7 @@ class SignInFlow:
         refused = self._refuse_pending(record, now)
         if refused is not None:
             return refused
+        assert record is not None  # _refuse_pending answered otherwise
         if not record.password_must_change:
             return redirect(url_for(self.endpoint(self._next_step(record))))
         form = FirstPasswordForm()
@@ -174,6 +175,7 @@ class SignInFlow:
         refused = self._refuse_pending(record, now)
         if refused is not None:
             return refused
+        assert record is not None  # _refuse_pending answered otherwise
         if record.password_must_change:
             return redirect(url_for(self.endpoint("first_password")))
         if factor.is_enrolled(record):
@@ -205,6 +207,7 @@ class SignInFlow:
         refused = self._refuse_pending(record, now)
         if refused is not None:
             return refused
+        assert record is not None  # _refuse_pending answered otherwise
         if record.password_must_change or not factor.is_enrolled(record):
             return redirect(url_for(self.endpoint(self._next_step(record))))
         form = CodeForm()
