@@ -7,6 +7,9 @@ the token endpoint issues them nothing.
 
 from __future__ import annotations
 
+import re
+import uuid
+
 import pyotp
 import pytest
 import sqlalchemy as sa
@@ -15,7 +18,8 @@ from flask import Flask
 from shisetsu.auth.access import PUBLIC, permits
 from shisetsu.auth.tokens import issue_token
 from shisetsu.db import utcnow
-from shisetsu.people.models import Staff
+from shisetsu.extensions import db
+from shisetsu.people.models import Auditor, Staff
 from shisetsu.tenancy.binding import tenant_session
 from tests.support.api import assert_error, bearer
 from tests.support.matrix import TENANT, make_world
@@ -184,3 +188,20 @@ def staff_row_by_login(app: Flask, login: str) -> Staff:
         assert row is not None
         session.expunge(row)
         return row
+
+
+def test_an_auditor_from_the_cli_also_chooses_a_password_first(any_app: Flask) -> None:
+    runner = any_app.test_cli_runner()
+    login = f"auditor{uuid.uuid4().hex[:8]}"
+    result = runner.invoke(args=["ward", "add-auditor", login, "--name", "Ward Official"])
+    found = re.search(r"initial password \(shown once\): (\S+)", result.output)
+    assert result.exit_code == 0 and found, result.output
+    client = english(any_app.test_client())
+    first = client.post("/ward/login", data={"login": login, "password": found.group(1)})
+    assert first.headers["Location"] == "/ward/first-password"
+    assert is_login_redirect(client.get("/ward/"), "/ward")
+    chosen = client.post("/ward/first-password", data={"password": OWN, "confirm": OWN})
+    assert chosen.headers["Location"] == "/ward/enrol"
+    with any_app.app_context():
+        auditor = db.session.scalar(sa.select(Auditor).where(Auditor.login == login))
+        assert auditor is not None and not auditor.password_must_change
