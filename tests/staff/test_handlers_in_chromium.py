@@ -108,6 +108,11 @@ def test_a_new_handler_is_told_to_the_ward_and_forced_through_first_sign_in(
         submit(newcomer, "/first-password")
         assert "推測されやすい" in newcomer.locator("main").inner_text()
         checked(newcomer, "first-password-refused")
+        for lang in ("en", "ja"):  # the English page too, then back
+            newcomer.context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url}])
+            newcomer.goto(live_server.url_for(f"{MANAGE}/first-password"))
+            assert newcomer.locator("html").get_attribute("lang") == lang
+            checked(newcomer, f"first-password-{lang}")
         for field in ("#password", "#confirm"):
             newcomer.locator(f"main {field}").fill(OWN_PASSWORD)
         submit(newcomer, "/first-password")
