@@ -229,8 +229,8 @@ def test_staff_without_totp_enrolment_gets_no_token(any_app: Flask) -> None:
     response = issue(
         any_app.test_client(), login=staff.login, password=PASSWORD, kind="staff", otp="123456"
     )
-    assert response.status_code == 401
-    assert error_code(response) == "otp_required"
+    assert response.status_code == 403
+    assert error_code(response) == "first_sign_in_incomplete"
 
 
 def test_openapi_documents_the_token_endpoints(client: FlaskClient) -> None:

@@ -18,10 +18,11 @@ from werkzeug.routing import IntegerConverter, Rule
 from shisetsu.auth.access import PUBLIC, permits
 from shisetsu.extensions import db
 from shisetsu.ward.operations import create_auditor
-from tests.fixtures.auth import login_as, make_resident, make_staff, sign_in_as
+from tests.fixtures.auth import TOTP_SECRET, login_as, make_resident, make_staff, sign_in_as
 
 TENANT, OTHER = "genkikan", "regasu"
 SKIPPED_ENDPOINTS = {"static", "api-docs.openapi_json"}
+AUDITOR_PASSWORD = "matrix auditor 2026"  # given: an auditor past their first sign-in
 LOGIN_PAGES = re.compile(r"/(account/login|manage/login|ward/login)")
 
 
@@ -85,7 +86,13 @@ def sign_in(client: Any, app: Flask, who: str) -> tuple[str, str]:
         return "resident", "resident"
     if who == "auditor":
         with app.app_context():
-            auditor, _ = create_auditor(db.session(), login="matrix-auditor", display_name="A")
+            auditor, _ = create_auditor(
+                db.session(),
+                login="matrix-auditor",
+                display_name="A",
+                password=AUDITOR_PASSWORD,
+                totp_secret=TOTP_SECRET,
+            )
             db.session.commit()
             login_as(client, app, "auditor", "", auditor)
         return "auditor", "auditor"

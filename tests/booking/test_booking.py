@@ -226,7 +226,7 @@ def test_demo_bookings_fill_the_grids_once(sqlite_app: Flask) -> None:
     from shisetsu.demo.accounts import seed_tenant_accounts
     from shisetsu.demo.bookings import seed_bookings
 
-    seed_tenant_accounts(sqlite_app, "genkikan", "demo-password")
+    seed_tenant_accounts(sqlite_app, "genkikan", "shisetsu-demo-2026")
     first = seed_bookings(sqlite_app, "genkikan")
     assert "demo bookings" in first and not first.startswith("genkikan: 0 ")
     assert seed_bookings(sqlite_app, "genkikan") == "genkikan: demo bookings already present"

@@ -60,7 +60,7 @@ def test_printed_sign_ins_work(seeded: tuple) -> None:
     app, first, _second = seeded
     client = app.test_client()
     response = client.post(
-        "/genkikan/account/login", data={"login": "demo01", "password": "demo-password"}
+        "/genkikan/account/login", data={"login": "demo01", "password": "shisetsu-demo-2026"}
     )
     assert response.status_code == 302
     assert client.get("/genkikan/groups/").status_code == 200
@@ -69,7 +69,7 @@ def test_printed_sign_ins_work(seeded: tuple) -> None:
     assert secret
     staff = app.test_client()
     response = staff.post(
-        "/genkikan/manage/login", data={"login": "demo-manager", "password": "demo-password"}
+        "/genkikan/manage/login", data={"login": "demo-manager", "password": "shisetsu-demo-2026"}
     )
     assert response.status_code == 302
     response = staff.post(

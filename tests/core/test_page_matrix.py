@@ -40,8 +40,10 @@ NOT_PAGES = {
     "lottery.pick": (303, "text/html", "a 抽 cell leads on to its round's entry page"),
     "groups.renew": (302, "text/html", "renewal opens only near the end of a registration"),
     "closures.preview": (302, "text/html", "needs a closure planned on the room page"),
+    "staff.first_password": (302, "text/html", "only in the middle of a staff sign-in"),
     "staff.enrol": (302, "text/html", "only in the middle of a staff sign-in"),
     "staff.verify": (302, "text/html", "only in the middle of a staff sign-in"),
+    "ward.first_password": (302, "text/html", "only in the middle of an auditor sign-in"),
     "ward.enrol": (302, "text/html", "only in the middle of an auditor sign-in"),
     "ward.verify": (302, "text/html", "only in the middle of an auditor sign-in"),
 }
@@ -53,7 +55,9 @@ NEEDS_A_RECORD = {
     "audit.finding": "an access-log finding (tests/audit)",
     "ward_audit.finding": "an access-log finding (tests/audit)",
     "exports.download": "an archive, downloaded once by the handler who made it (tests/exports)",
-    "exports.made": "an archive's password, shown once to who made it (tests/exports)",
+    "exports.made": "an archive's download link, shown once to who made it (tests/exports)",
+    "exports.password": "an archive's password, shown once after a TOTP code (tests/exports)",
+    "exports.dispose": "an export downloaded or printed (tests/exports/test_disposal)",
     "lottery_manage.request_page": "a staff request to act early (tests/lottery/test_early_pages)",
 }
 # Sign-in pages send whoever is already signed in there to their console.

@@ -83,7 +83,8 @@ def test_the_responsible_person_adds_staff_with_a_one_time_password(any_app: Fla
 
     newcomer = any_app.test_client()
     first = newcomer.post(f"{MANAGE}/login", data={"login": login, "password": password})
-    assert first.headers["Location"] == f"{MANAGE}/enrol"
+    assert first.headers["Location"] == f"{MANAGE}/first-password"
+    assert newcomer.get(f"{MANAGE}/enrol").headers["Location"] == f"{MANAGE}/first-password"
 
 
 def test_changing_a_role_takes_effect_on_the_next_request(any_app: Flask) -> None:
@@ -188,8 +189,9 @@ def test_a_reset_gives_a_new_password_and_a_fresh_enrolment(any_app: Flask) -> N
     response = member_client.post(
         f"{MANAGE}/login", data={"login": member.login, "password": password}
     )
-    assert response.headers["Location"] == f"{MANAGE}/enrol"
+    assert response.headers["Location"] == f"{MANAGE}/first-password"
     assert staff_row(any_app, member).totp_enrolled_at is None
+    assert staff_row(any_app, member).password_must_change
 
     own = boss_client.post(f"{MANAGE}/staff/{boss.id}/reset")
     assert own.status_code == 302

@@ -32,7 +32,7 @@ from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.models import utcnow
 from shisetsu.tenancy.runtime import current_runtime
 from shisetsu.ward.operations import create_auditor
-from tests.fixtures.auth import login_as, make_staff, sign_in_as, unique
+from tests.fixtures.auth import TOTP_SECRET, login_as, make_staff, sign_in_as, unique
 from tests.support.booking import book, member, open_day, slot
 from tests.support.groups import today_in_tokyo
 from tests.support.lottery import CLOSE, DRAW, enter, lottery_slot_ids, open_round
@@ -146,7 +146,13 @@ def make_world(app: Flask) -> World:
         app, TENANT, m.group_id, [slot(app, TENANT, "genkikan", "kitchen", day, "am")]
     )
     with app.app_context():
-        auditor, _ = create_auditor(db.session(), login=unique("auditor"), display_name="監査")
+        auditor, _ = create_auditor(
+            db.session(),
+            login=unique("auditor"),
+            display_name="監査",
+            password="matrix auditor 2026",
+            totp_secret=TOTP_SECRET,
+        )
         db.session.commit()
         db.session.refresh(auditor)
         db.session.expunge(auditor)

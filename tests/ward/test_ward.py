@@ -43,10 +43,10 @@ def test_add_auditor_cli_prints_the_initial_password_once(any_app: Flask) -> Non
         assert auditor.totp_enrolled_at is None
         assert found.group(1) not in auditor.password_hash
 
-    # The password works; the first sign-in asks for TOTP enrolment.
+    # The password works once: the first sign-in asks for their own password, then TOTP.
     client = any_app.test_client()
     response = client.post("/ward/login", data={"login": login, "password": found.group(1)})
-    assert response.headers["Location"] == "/ward/enrol"
+    assert response.headers["Location"] == "/ward/first-password"
 
     listed = runner.invoke(args=["ward", "list-auditors"])
     assert login in listed.output and "TOTP not yet enrolled" in listed.output
@@ -131,6 +131,7 @@ def test_staff_cannot_open_the_ward_console(any_app: Flask) -> None:
 def test_the_ward_console_only_posts_its_own_sign_in_steps(any_app: Flask) -> None:
     own_steps = {
         "ward.login",
+        "ward.first_password",
         "ward.enrol",
         "ward.verify",
         "ward.logout",
@@ -151,7 +152,7 @@ def test_the_ward_console_only_posts_its_own_sign_in_steps(any_app: Flask) -> No
 
 
 def test_every_staff_and_ward_view_declares_access(any_app: Flask) -> None:
-    public = {"login", "enrol", "verify", "logout"}
+    public = {"login", "first_password", "enrol", "verify", "logout"}
     seen = 0
     for endpoint, view in any_app.view_functions.items():
         blueprint, _, name = endpoint.partition(".")
@@ -175,7 +176,7 @@ def test_reset_and_remove_auditors_from_the_cli(any_app: Flask) -> None:
     assert found
     assert is_login_redirect(client.get("/ward/"), "/ward")
     response = client.post("/ward/login", data={"login": auditor.login, "password": found.group(1)})
-    assert response.headers["Location"] == "/ward/enrol"
+    assert response.headers["Location"] == "/ward/first-password"
 
     removed = runner.invoke(args=["ward", "remove-auditor", auditor.login])
     assert removed.exit_code == 0, removed.output

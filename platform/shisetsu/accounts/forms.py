@@ -26,6 +26,23 @@ PASSWORD_MESSAGES = {
     ),
     "same_as_login": _l("The password must differ from the login ID and the email address."),
     "wrong_current": _l("The current password is not correct."),
+    "same_as_initial": _l("Choose a password of your own, not the initial one you were given."),
+    "too_guessable": _l("This password would be easy to guess."),
+    "personal": _l(
+        "Leave out your login ID, name and email address: they are the first things tried."
+    ),
+    "common": _l(
+        "It is, or is close to, a commonly used password. Choose three or four unrelated "
+        "words instead."
+    ),
+    "repeats": _l("Avoid repeated characters or words such as “aaa” or “abcabc”."),
+    "sequence": _l("Avoid runs such as “abc”, “123” or “987”."),
+    "keyboard": _l("Avoid keys next to each other on the keyboard, such as “qwerty” or “asdf”."),
+    "dates": _l("Avoid dates and years: they are easy to guess."),
+    "words": _l(
+        "Make it longer: three or four unrelated words, or a short sentence only you would "
+        "think of."
+    ),
 }
 
 
@@ -45,7 +62,11 @@ def new_password_fields(
             Length(min=MIN_PASSWORD_LENGTH, message=PASSWORD_MESSAGES["too_short"]),
             Length(max=200),
         ],
-        description=_l("At least %(count)s characters.", count=MIN_PASSWORD_LENGTH),
+        description=_l(
+            "At least %(count)s characters, hard to guess: three or four unrelated words work "
+            "well.",
+            count=MIN_PASSWORD_LENGTH,
+        ),
         render_kw={"autocomplete": "new-password", "minlength": MIN_PASSWORD_LENGTH},
     )
     confirm = PasswordField(

@@ -127,9 +127,7 @@ def signup(
     """
     email = normalize(email)
     login = normalize(login or "") or email
-    problems = password_problems(password, login=login)
-    if email != login:
-        problems += [p for p in password_problems(password, login=email) if p not in problems]
+    problems = password_problems(password, login=login, personal=[email])
     if problems:
         raise PasswordRefused(problems)
     if any(is_taken(session, v) for v in {login, email}):
@@ -312,8 +310,7 @@ def set_locale(account: Account, locale: str) -> None:
 
 
 def _check_new_password(account: Account, password: str) -> None:
-    problems = password_problems(password, login=account.login)
-    problems += [p for p in password_problems(password, login=account.email) if p not in problems]
+    problems = password_problems(password, login=account.login, personal=[account.email])
     if problems:
         raise PasswordRefused(problems)
 

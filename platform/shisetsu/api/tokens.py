@@ -18,7 +18,13 @@ from shisetsu.api.schemas import link, links
 from shisetsu.auth.access import ANY_STAFF, PUBLIC, access
 from shisetsu.auth.limits import login_limits
 from shisetsu.auth.lockout import Outcome, UnknownCounter, authenticate
-from shisetsu.auth.principals import RESIDENT, STAFF, is_usable, unknown_model
+from shisetsu.auth.principals import (
+    RESIDENT,
+    STAFF,
+    first_sign_in_done,
+    is_usable,
+    unknown_model,
+)
 from shisetsu.auth.second_factor import is_enrolled, note_failure
 from shisetsu.auth.tokens import issue_token, revoke_token
 from shisetsu.auth.totp import verify_code
@@ -107,6 +113,12 @@ def _sign_in(body: dict[str, Any], now: datetime) -> tuple[Any, Response | None]
     if body["kind"] == RESIDENT and record.email_verified_at is None:
         message = _l("Confirm your email address with the link we mailed before signing in.")
         return None, _error(403, "email_unverified", message)
+    if body["kind"] == STAFF and not first_sign_in_done(STAFF, record):
+        message = _l(
+            "Finish your first sign-in in the manager console first: choose your own "
+            "password and set up two-step sign-in."
+        )
+        return None, _error(403, "first_sign_in_incomplete", message)
     if body["kind"] == STAFF:
         return _second_factor(record, body.get("otp") or "", now, prior_failures)
     return record, None
@@ -151,7 +163,12 @@ def _locked(locked_until: datetime) -> Response:
 @bp.response(201, TokenSchema)
 @bp.alt_response(400, schema="Error", description="The body is not JSON")
 @bp.alt_response(401, schema="Error", description="invalid_credentials, or otp_required for staff")
-@bp.alt_response(403, schema="Error", description="email_unverified")
+@bp.alt_response(
+    403,
+    schema="Error",
+    description="email_unverified; first_sign_in_incomplete (staff who have not yet replaced "
+    "their initial password and set up two-step sign-in in the console)",
+)
 @bp.alt_response(404, schema="Error", description="Unknown tenant")
 @bp.alt_response(422, schema="Error", description="The body does not match the schema")
 @bp.alt_response(423, schema="Error", description="account_locked, with the unlock time")

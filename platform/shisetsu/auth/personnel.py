@@ -1,7 +1,8 @@
 """Creating staff members and ward auditors: individual accounts with TOTP required.
 
 Both kinds are made by someone else (a responsible person, or the platform operator on the
-CLI) and receive a one-time initial password that is shown once and never stored in clear.
+CLI) and receive an initial password that is shown once, never stored in clear, and good
+for one sign-in only: the person chooses their own before anything else opens.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ def new_person(
         raise PersonnelError("missing_name")
     initial = password or initial_password()
     record = model(
+        # A password someone else chose or saw is used once; a given one (demo, tests) stays.
+        password_must_change=password is None,
         login=normalise_login(login),
         display_name=name,
         email=clean_email(email),
@@ -123,10 +126,12 @@ def new_person(
 def reset_sign_in(record: Any, *, password: str | None = None) -> str:
     """A new initial password and a fresh TOTP enrolment (lost phone and recovery codes).
 
-    Every session of ``record`` ends; returns the password to show once.
+    Every session of ``record`` ends; returns the password to show once, which the person
+    replaces at their next sign-in.
     """
     initial = password or initial_password()
     record.password_hash = hash_password(initial)
+    record.password_must_change = password is None
     record.totp_secret = None
     record.totp_enrolled_at = None
     record.totp_last_step = None
@@ -137,6 +142,28 @@ def reset_sign_in(record: Any, *, password: str | None = None) -> str:
     return initial
 
 
+def new_password_problems(record: Any, new: str) -> list[str]:
+    """Why ``new`` cannot be the password of this staff member or auditor (empty: it can)."""
+    return password_problems(new, login=record.login, personal=[record.email, record.display_name])
+
+
+def choose_first_password(record: Any, new: str) -> list[str]:
+    """Replace the single-use initial password (the sign-in step after it); returns the
+    problems (empty on success). Ends every other session, like any password change."""
+    if not record.password_must_change:
+        return ["not_needed"]
+    problems = new_password_problems(record, new)
+    ok, _ = verify_password(record.password_hash, new)
+    if ok:
+        problems.append("same_as_initial")
+    if problems:
+        return problems
+    record.password_hash = hash_password(new)
+    record.password_must_change = False
+    record.session_version += 1
+    return []
+
+
 def change_own_password(record: Any, current: str, new: str) -> list[str]:
     """Set ``new`` if ``current`` is right; returns the problems (empty on success).
 
@@ -145,9 +172,7 @@ def change_own_password(record: Any, current: str, new: str) -> list[str]:
     ok, _ = verify_password(record.password_hash, current)
     if not ok:
         return ["wrong_current"]
-    problems = password_problems(new, login=record.login)
-    if record.email:
-        problems += [p for p in password_problems(new, login=record.email) if p not in problems]
+    problems = new_password_problems(record, new)
     if problems:
         return problems
     record.password_hash = hash_password(new)

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g, request
 
+from shisetsu.auth.second_factor import is_enrolled
 from shisetsu.extensions import db
 from shisetsu.people.models import (
     Account,
@@ -114,6 +115,8 @@ def load_principal(user_id: str) -> Principal | None:
     record: Any = db.session.get(MODELS[kind], record_id)
     if record is None or record.session_version != version or not is_usable(kind, record):
         return None
+    if not first_sign_in_done(kind, record):
+        return None
     model = ended_model(kind)
     ended = db.session.scalar(
         sa.select(model.key_digest).where(model.key_digest == key_digest(device_key))
@@ -121,6 +124,17 @@ def load_principal(user_id: str) -> Principal | None:
     if ended is not None:
         return None
     return Principal(kind, tenant, record, device_key=device_key)
+
+
+def first_sign_in_done(kind: str, record: Any) -> bool:
+    """Whether a staff member or auditor has replaced the initial password and enrolled TOTP.
+
+    Until then no session or API token of theirs is accepted, whatever route it is sent to:
+    only the sign-in steps (which keep their own pending state) answer them.
+    """
+    if kind == RESIDENT:
+        return True
+    return not record.password_must_change and is_enrolled(record)
 
 
 def is_usable(kind: str, record: Any) -> bool:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Request, current_app
 from sqlalchemy.orm import Session
 
-from shisetsu.auth.principals import RESIDENT, STAFF, Principal, is_usable
+from shisetsu.auth.principals import RESIDENT, STAFF, Principal, first_sign_in_done, is_usable
 from shisetsu.extensions import db
 from shisetsu.people.models import Account, ApiToken, Staff
 from shisetsu.tenancy.binding import current_tenant
@@ -76,6 +76,9 @@ def load_from_request(request: Request) -> Principal | None:
     model = Account if row.principal_kind == RESIDENT else Staff
     record = db.session.get(model, row.principal_id)
     if record is None or not is_usable(row.principal_kind, record):
+        return None
+    kind = RESIDENT if row.principal_kind == RESIDENT else STAFF
+    if not first_sign_in_done(kind, record):
         return None
     kind = RESIDENT if row.principal_kind == RESIDENT else STAFF
     return Principal(kind, tenant.slug, record, via_token=True)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from shisetsu.auth.passwords import hash_password
+from shisetsu.auth.passwords import hash_password, password_problems
 from shisetsu.auth.totp import new_secret
 from shisetsu.dates import local_today
 from shisetsu.db import utcnow
@@ -28,6 +28,7 @@ from shisetsu.ward.operations import create_auditor
 RESIDENTS = 20
 STAFF = (("demo-manager", "デモ 管理者", "responsible"), ("demo-counter", "デモ 窓口", "counter"))
 AUDITOR = ("demo-auditor", "デモ 監査員")
+DEFAULT_PASSWORD = "shisetsu-demo-2026"  # noqa: S105 (synthetic, development only)
 
 
 class DemoRefused(RuntimeError):
@@ -45,10 +46,15 @@ class Credential:
 
 
 def demo_password(app: Flask) -> str:
-    """The shared demo password (SHISETSU_DEMO_PASSWORD), refused in production."""
+    """The shared demo password (SHISETSU_DEMO_PASSWORD), refused in production and when it
+    breaks the password rules every real account must pass."""
     if app.config["ENV_NAME"] == "production":
         raise DemoRefused("demo accounts are never created in production")
-    return str(app.config.get("DEMO_PASSWORD") or "demo-password")
+    password = str(app.config.get("DEMO_PASSWORD") or DEFAULT_PASSWORD)
+    problems = password_problems(password, login="demo-manager")
+    if problems:
+        raise DemoRefused(f"SHISETSU_DEMO_PASSWORD is refused: {', '.join(problems)}")
+    return password
 
 
 def seed_auditor(app: Flask, password: str) -> Credential:

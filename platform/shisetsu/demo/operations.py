@@ -46,7 +46,8 @@ def seed(app: Flask, only: str | None = None, progress: Progress | None = None) 
     report.extend(seed_bookings(app, slug) for slug in slugs)
     report.append("")
     report.append(
-        "Demo sign-ins (synthetic; password from SHISETSU_DEMO_PASSWORD, default demo-password):"
+        "Demo sign-ins (synthetic; password from SHISETSU_DEMO_PASSWORD,"
+        " default shisetsu-demo-2026):"
     )
     for c in credentials:
         secret = f"  TOTP secret {c.totp_secret}" if c.totp_secret else ""

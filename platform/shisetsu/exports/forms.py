@@ -8,12 +8,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import DateField, Field, RadioField, SelectField
+from wtforms import BooleanField, DateField, Field, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from shisetsu.auth.access import OPERATIONS, permits
 from shisetsu.exports.content import MAX_DAYS, BookingScope
+from shisetsu.exports.disposal import METHODS, NOTE_LENGTH
 from shisetsu.exports.operations import FORMATS
 from shisetsu.facilities.models import Facility
 from shisetsu.forms_text import FlaskForm
@@ -115,3 +116,24 @@ class DailyPrintForm(FlaskForm):
     """The daily list's print button: which day."""
 
     day = required_date(_l("Date"))
+
+
+class DisposalForm(FlaskForm):
+    """How an export's file or paper was done away with, and the handler's confirmation."""
+
+    method = RadioField(
+        _l("How it was disposed of"),
+        choices=[SelectChoice(value, label) for value, label in METHODS.items()],
+        validators=[InputRequired(message=_l("Please choose how it was disposed of."))],
+    )
+    note = StringField(
+        _l("Note (optional)"),
+        description=_l("For example: shredded at the counter; USB memory no. 3 wiped."),
+        validators=[
+            Length(max=NOTE_LENGTH, message=_l("At most %(max)d characters.", max=NOTE_LENGTH))
+        ],
+    )
+    confirm = BooleanField(
+        _l("I confirm that no copy of this export remains: the record cannot be undone."),
+        validators=[DataRequired(message=_l("Please tick the confirmation."))],
+    )

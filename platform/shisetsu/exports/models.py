@@ -1,4 +1,5 @@
-"""The handover ledger (管理簿) and the encrypted archives waiting for their one download.
+"""The handover ledger (管理簿) with each download and the disposal, and the encrypted
+archives waiting for their one download.
 
 Both tables live in the tenant schema, so a download token of one tenant means nothing in
 another. The archive's password is never stored; only the token's SHA-256 is.
@@ -29,6 +30,25 @@ class ExportLedger(Base):
     format: Mapped[str] = mapped_column(sa.String(40))
     encrypted: Mapped[bool]
     file_sha256: Mapped[str] = mapped_column(sa.String(64))
+    # The handler's record that the file is deleted or the paper / medium destroyed.
+    disposed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    disposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    disposed_by_login: Mapped[str | None] = mapped_column(sa.String(64), info=PERSONAL)
+    disposal_method: Mapped[str | None] = mapped_column(sa.String(20))
+    disposal_note: Mapped[str | None] = mapped_column(sa.String(200))
+
+
+class LedgerDownload(Base):
+    """One download of an export's archive: who took it, when, from which address."""
+
+    __tablename__ = "export_ledger_downloads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ledger_id: Mapped[int] = mapped_column(sa.ForeignKey("export_ledger.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    staff_login: Mapped[str] = mapped_column(sa.String(64), info=PERSONAL)
+    ip: Mapped[str | None] = mapped_column(sa.String(45), info=PERSONAL)
 
 
 class PendingDownload(Base):

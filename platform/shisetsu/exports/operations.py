@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from shisetsu import audit
 from shisetsu.db import utcnow
-from shisetsu.exports.models import ExportLedger, PendingDownload
+from shisetsu.exports.models import ExportLedger, LedgerDownload, PendingDownload
 from shisetsu.people.models import Staff
 
 # Format → (label, file extension); CSV encodings match booking.exports.ENCODINGS.
@@ -132,22 +132,34 @@ def deliver(session: Session, staff: Staff, document: Document, *, actor: audit.
     return Made(token, password, ledger)
 
 
-def take_download(session: Session, token: str, staff_id: int) -> tuple[str, bytes] | None:
-    """The archive behind ``token``, removed as it is taken. None when unknown, used,
+def take_download(
+    session: Session, token: str, staff: Staff, *, actor: audit.Actor
+) -> tuple[str, bytes] | None:
+    """The archive behind ``token``, removed as it is taken and entered in the ledger (who,
+    when, from which address) and the access log; committed. None when unknown, used,
     expired, or made by someone else (only the handler who made it may take it)."""
     pending = session.scalar(
         sa.select(PendingDownload)
         .join(ExportLedger, ExportLedger.id == PendingDownload.ledger_id)
         .where(PendingDownload.token_hash == token_hash(token))
-        .where(ExportLedger.handler_id == staff_id)
+        .where(ExportLedger.handler_id == staff.id)
     )
     if pending is None:
         return None
-    found = (pending.filename, pending.payload, pending.expires_at > utcnow())
+    now = utcnow()
+    found = (pending.filename, pending.payload, pending.expires_at > now, pending.ledger_id)
     gone = session.execute(sa.delete(PendingDownload).where(PendingDownload.id == pending.id))
-    session.commit()
     if getattr(gone, "rowcount", 0) != 1 or not found[2]:
+        session.commit()
         return None  # another request took it first, or it expired
+    session.add(
+        LedgerDownload(
+            ledger_id=found[3], at=now, staff_id=staff.id, staff_login=staff.login, ip=actor.ip
+        )
+    )
+    detail = f"archive downloaded, ledger {found[3]}"
+    audit.record(session, audit.VIEW, "export_ledger", found[3], detail=detail, actor=actor)
+    session.commit()
     return found[0], found[1]
 
 

@@ -32,7 +32,7 @@ class LoginState:
 
 
 class TwoFactorState:
-    """TOTP enrolment; required for staff and auditors."""
+    """TOTP enrolment and the single-use initial password; for staff and auditors."""
 
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
@@ -40,6 +40,9 @@ class TwoFactorState:
     recovery_codes: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     # Last accepted TOTP time step, so one code cannot be replayed.
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The initial password (from a responsible person or the CLI) is single-use: until the
+    # person chose their own, nothing but the sign-in steps answers them.
+    password_must_change: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class Account(LoginState, Base):

@@ -3,7 +3,9 @@
 After the password the session holds only a *pending* marker (``2fa_pending``: kind,
 tenant, id, session version, expiry). It is not a Flask-Login user, so it opens no page;
 only the second factor (or a completed enrolment) calls ``sign_in``, which starts a fresh
-session. Each blueprint declares its own thin views and calls one :class:`SignInFlow`.
+session. At first sign-in and after a reset the pending person first replaces the
+single-use initial password, then enrols TOTP. Each blueprint declares its own thin views
+and calls one :class:`SignInFlow`.
 """
 
 from __future__ import annotations
@@ -33,16 +35,19 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from shisetsu import audit
+from shisetsu.accounts.forms import PASSWORD_MESSAGES
 from shisetsu.auth import second_factor as factor
 from shisetsu.auth.access import PUBLIC, access
 from shisetsu.auth.limits import login_limits
 from shisetsu.auth.lockout import Attempt, Outcome, UnknownCounter, authenticate
-from shisetsu.auth.principals import MODELS, is_usable, principal_for, unknown_model
+from shisetsu.auth.personnel import choose_first_password
+from shisetsu.auth.principals import MODELS, STAFF, is_usable, principal_for, unknown_model
 from shisetsu.auth.sessions import sign_in, sign_out
+from shisetsu.auth.tokens import revoke_all_tokens
 from shisetsu.dates import local_time
 from shisetsu.db import utcnow
 from shisetsu.extensions import db, limiter
-from shisetsu.signin.forms import CodeForm, LoginForm
+from shisetsu.signin.forms import CodeForm, FirstPasswordForm, LoginForm
 
 PENDING_KEY = "2fa_pending"
 PENDING_WRONG_CODES = 5  # then the password must be entered again
@@ -93,6 +98,13 @@ class SignInFlow:
         """Add the public sign-in steps (login, enrol, verify, logout) to ``bp``."""
         steps = (
             ("/login", "login", ["GET", "POST"], login_limits, self.login),
+            (
+                "/first-password",
+                "first_password",
+                ["GET", "POST"],
+                second_factor_limits,
+                self.first_password,
+            ),
             ("/enrol", "enrol", ["GET", "POST"], second_factor_limits, self.enrol),
             ("/verify", "verify", ["GET", "POST"], second_factor_limits, self.verify),
             ("/logout", "logout", ["POST"], None, self.logout),
@@ -120,10 +132,42 @@ class SignInFlow:
             db.session.commit()
             if attempt.outcome is Outcome.OK:
                 self._begin(record, request.args.get("next"))
-                step = "verify" if factor.is_enrolled(record) else "enrol"
-                return redirect(url_for(self.endpoint(step)))
+                return redirect(url_for(self.endpoint(self._next_step(record))))
             form.form_errors.append(self._refusal(attempt))
         return self.render("signin/login.html", form=form)
+
+    def first_password(self) -> ResponseReturnValue:
+        """At first sign-in (and after a reset): replace the initial password with one's own.
+
+        The initial password was chosen by the system and seen by whoever handed it over,
+        so it opens this step only; the session starts after TOTP as always.
+        """
+        record, now = self._pending(), utcnow()
+        refused = self._refuse_pending(record, now)
+        if refused is not None:
+            return refused
+        assert record is not None  # _refuse_pending answered otherwise
+        if not record.password_must_change:
+            return redirect(url_for(self.endpoint(self._next_step(record))))
+        form = FirstPasswordForm()
+        if form.validate_on_submit():
+            problems = choose_first_password(record, form.password.data or "")
+            if not problems:
+                if self.kind == STAFF:  # auditors hold no API tokens
+                    revoke_all_tokens(db.session(), STAFF, record.id, now)
+                audit.record(
+                    db.session(), audit.UPDATE, self.kind, record.id, detail="initial password"
+                )
+                db.session.commit()
+                data = dict(session.get(PENDING_KEY) or {})
+                data["version"] = record.session_version
+                session[PENDING_KEY] = data
+                return redirect(url_for(self.endpoint(self._next_step(record))))
+            db.session.rollback()
+            form.password.errors.extend(
+                str(PASSWORD_MESSAGES.get(p, PASSWORD_MESSAGES["too_guessable"])) for p in problems
+            )
+        return self.render("signin/first_password.html", form=form)
 
     def enrol(self) -> ResponseReturnValue:
         """Step two at first sign-in: scan the QR code, confirm a code, get recovery codes."""
@@ -131,6 +175,9 @@ class SignInFlow:
         refused = self._refuse_pending(record, now)
         if refused is not None:
             return refused
+        assert record is not None  # _refuse_pending answered otherwise
+        if record.password_must_change:
+            return redirect(url_for(self.endpoint("first_password")))
         if factor.is_enrolled(record):
             return redirect(url_for(self.endpoint("verify")))
         secret = factor.enrolment_secret(record)
@@ -160,8 +207,9 @@ class SignInFlow:
         refused = self._refuse_pending(record, now)
         if refused is not None:
             return refused
-        if not factor.is_enrolled(record):
-            return redirect(url_for(self.endpoint("enrol")))
+        assert record is not None  # _refuse_pending answered otherwise
+        if record.password_must_change or not factor.is_enrolled(record):
+            return redirect(url_for(self.endpoint(self._next_step(record))))
         form = CodeForm()
         if form.validate_on_submit():
             how = factor.check_code(record, form.code.data or "", now)
@@ -194,6 +242,13 @@ class SignInFlow:
         return redirect(url_for(self.endpoint("login")))
 
     # -- the pending state -------------------------------------------------------------
+
+    @staticmethod
+    def _next_step(record: Any) -> str:
+        """The first sign-in step ``record`` still has to take: own password, TOTP, code."""
+        if record.password_must_change:
+            return "first_password"
+        return "verify" if factor.is_enrolled(record) else "enrol"
 
     def _tenant(self) -> str:
         return "" if self.kind == "auditor" else str(g.get("tenant_slug", ""))

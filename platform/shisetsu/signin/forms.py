@@ -52,3 +52,9 @@ class PasswordForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     password, confirm = new_password_fields()
+
+
+class FirstPasswordForm(FlaskForm):
+    """The person's own password in place of the initial one, twice."""
+
+    password, confirm = new_password_fields()

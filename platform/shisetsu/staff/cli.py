@@ -42,4 +42,7 @@ def add_command(login: str, slug: str, display_name: str, role: str, email: str 
             raise click.ClickException(f"{login!r}: {exc.message}") from None
     click.echo(created)
     click.echo(f"initial password (shown once): {initial}")
-    click.echo(f"They set up the authenticator app (TOTP) at first sign-in: /{slug}/manage/login")
+    click.echo(
+        "It works for one sign-in: they choose their own password, then set up the "
+        f"authenticator app (TOTP): /{slug}/manage/login"
+    )

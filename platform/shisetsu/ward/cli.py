@@ -35,7 +35,10 @@ def add_auditor_command(login: str, display_name: str, email: str | None) -> Non
     )
     click.echo(f"created ward auditor {auditor.login} ({auditor.display_name})")
     click.echo(f"initial password (shown once): {initial}")
-    click.echo("They set up the authenticator app (TOTP) at their first sign-in at /ward/login.")
+    click.echo(
+        "It works for one sign-in: they choose their own password, then set up the "
+        "authenticator app (TOTP) at /ward/login."
+    )
 
 
 @ward_cli.command("reset-auditor")

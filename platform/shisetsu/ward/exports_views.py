@@ -7,12 +7,13 @@ in its access log, like the ward's other audit pages.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from sqlalchemy.orm import Session
 
 from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import AUDITOR, access
-from shisetsu.exports import content
+from shisetsu.db import utcnow
+from shisetsu.exports import content, disposal
 from shisetsu.exports import operations as ops
 from shisetsu.exports.models import ExportLedger
 from shisetsu.i18n import current_locale
@@ -22,22 +23,25 @@ from shisetsu.ward.web import app_object, audited_tenant_or_404
 
 bp = Blueprint("ward_exports", __name__, url_prefix="/ward/exports")
 
-Lines = list[tuple[ExportLedger, str]]
-
 
 @bp.get("/<slug>")
 @access(AUDITOR)
 def ledger(slug: str) -> str:
-    """One operator's exports, newest first, paginated; unknown slug → 404."""
+    """One operator's exports, newest first, paginated, with each download and disposal
+    and the exports overdue for their disposal; unknown slug → 404."""
     tenant = audited_tenant_or_404(slug)
     page = page_number(request.args.get("page", type=int))
     locale = current_locale()
 
-    def read(session: Session) -> tuple[Lines, bool]:
-        rows, more = ops.ledger_page(session, page)
-        return [(row, content.describe(session, row.content, locale)) for row in rows], more
+    now, days = utcnow(), int(current_app.config.get("EXPORT_DISPOSAL_DAYS", 7))
 
-    lines, more = console.read_tenant(
+    def read(session: Session) -> tuple[list[disposal.Line], bool, list[ExportLedger]]:
+        rows, more = ops.ledger_page(session, page)
+        described = {row.id: content.describe(session, row.content, locale) for row in rows}
+        lines = disposal.lines(session, rows, described, now=now, days=days)
+        return lines, more, disposal.overdue(session, now=now, days=days)
+
+    lines, more, overdue = console.read_tenant(
         app_object(),
         slug,
         request_actor(),
@@ -46,5 +50,11 @@ def ledger(slug: str) -> str:
         detail=f"page {page}",
     )
     return render_template(
-        "ward/exports/ledger.html", ward_tenant=tenant, lines=lines, page=page, more=more
+        "ward/exports/ledger.html",
+        ward_tenant=tenant,
+        lines=lines,
+        page=page,
+        more=more,
+        overdue=overdue,
+        days=days,
     )
