@@ -44,9 +44,7 @@ def policy_in_words(name: str, params: Mapping[str, Any]) -> list[str]:
     elif name != engine.RANK_ORDER:
         lines.append(gettext("Draw policy: %(name)s.", name=name))
     if cap is not None:
-        lines.append(
-            gettext("A group wins at most %(num)s choices in one round.", num=int(cap))
-        )
+        lines.append(gettext("A group wins at most %(num)s choices in one round.", num=int(cap)))
     return lines
 
 
@@ -141,7 +139,9 @@ def explain(outcome: LotteryOutcome) -> str:
     won = outcome.status == engine.WON
     verdict = gettext("Won.") if won else gettext("Not won.")
     if outcome.entrants <= 1:
-        drawn = gettext("Choice %(rank)s: yours was the only group that entered.", rank=outcome.rank)
+        drawn = gettext(
+            "Choice %(rank)s: yours was the only group that entered.", rank=outcome.rank
+        )
     else:
         drawn = gettext(
             "Choice %(rank)s: %(entrants)s groups entered; your group was number %(position)s "

@@ -91,6 +91,10 @@ class Formatter:
     def kind(self, day: dt.date) -> str:
         return day_kind(day)
 
+    def holiday(self, day: dt.date) -> str:
+        """The national holiday's name ("" on other days)."""
+        return holiday_name(day) or ""
+
     def symbol(self, state: str) -> str:
         return SYMBOLS[state]
 
