@@ -8,11 +8,13 @@ import re
 
 import sqlalchemy as sa
 from flask import Flask
+from pydantic import ValidationError
 
 from shisetsu.audit.models import AccessLog
 from shisetsu.facilities.models import Facility
 from shisetsu.provisioning import operations as provisioning
 from shisetsu.tenancy.binding import tenant_session
+from shisetsu.tenancy.config import LocalizedText, Photo
 from tests.fixtures.auth import make_staff, sign_in_as
 from tests.support.groups import text
 
@@ -156,3 +158,25 @@ def test_residents_and_visitors_cannot_edit(any_app: Flask) -> None:
     response = any_app.test_client().get(f"/genkikan/manage/facilities/{fid}/details")
     assert response.status_code in (302, 303)
     assert "/login" in response.headers["Location"]
+
+
+def test_photos_come_from_the_site_with_alternative_text(any_app: Flask) -> None:
+    fid = facility_id(any_app, "genkikan", "genkikan")
+    with tenant_session(any_app, "genkikan") as session:
+        facility = session.get(Facility, fid)
+        facility.photos = [
+            {"src": "/static/photos/genkikan.jpg", "alt_ja": "元気館の外観", "alt_en": "Genkikan"}
+        ]
+        session.commit()
+    page = text(any_app.test_client().get(f"/genkikan/facilities/{fid}"))
+    assert '<img src="/static/photos/genkikan.jpg" alt="元気館の外観" loading="lazy">' in page
+
+
+def test_a_photo_from_elsewhere_is_refused_in_tenant_toml() -> None:
+    for src in ("https://example.jp/a.jpg", "/static/../secret", "/static/a/../../app.py", "javascript:alert(1)"):
+        try:
+            Photo(src=src, alt=LocalizedText(ja="写真", en="Photo"))
+        except ValidationError:
+            continue
+        raise AssertionError(f"{src} was accepted")
+    assert Photo(src="/static/a.jpg", alt=LocalizedText(ja="写真", en="Photo")).src

@@ -240,10 +240,18 @@ class ClosedDays(_Model):
 
 
 class Photo(_Model):
-    """A picture of a facility: a site path (``/static/…``) or an https URL, with alt text."""
+    """A picture of a facility, served by the site itself (``/static/…``: the pages' content
+    security policy loads images from this origin only), with its alternative text."""
 
-    src: Annotated[str, Field(pattern=r"^(/static/[A-Za-z0-9_./-]+|https://\S+)$", max_length=500)]
+    src: Annotated[str, Field(pattern=r"^/static/[A-Za-z0-9_-][A-Za-z0-9_./-]*$", max_length=300)]
     alt: LocalizedText
+
+    @field_validator("src")
+    @classmethod
+    def _no_parent(cls, value: str) -> str:
+        if ".." in value.split("/"):
+            raise PydanticCustomError("photo_src", "'{value}' leaves /static/", {"value": value})
+        return value
 
 
 class Purpose(_Model):
