@@ -150,7 +150,10 @@ def test_staff_edit_the_texts_and_the_change_is_logged(any_app: Flask) -> None:
     with tenant_session(any_app, "genkikan") as session:
         facility = session.get(Facility, fid)
         assert facility.address == "東京都新宿区架空町9-9-9（架空の住所）"
-        assert facility.access_en == "5 minutes' walk from Mihon Station on the fictional line (sample)"
+        assert (
+            facility.access_en
+            == "5 minutes' walk from Mihon Station on the fictional line (sample)"
+        )
 
 
 def test_residents_and_visitors_cannot_edit(any_app: Flask) -> None:
@@ -173,7 +176,12 @@ def test_photos_come_from_the_site_with_alternative_text(any_app: Flask) -> None
 
 
 def test_a_photo_from_elsewhere_is_refused_in_tenant_toml() -> None:
-    for src in ("https://example.jp/a.jpg", "/static/../secret", "/static/a/../../app.py", "javascript:alert(1)"):
+    for src in (
+        "https://example.jp/a.jpg",
+        "/static/../secret",
+        "/static/a/../../app.py",
+        "javascript:alert(1)",
+    ):
         try:
             Photo(src=src, alt=LocalizedText(ja="写真", en="Photo"))
         except ValidationError:

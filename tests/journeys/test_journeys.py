@@ -457,7 +457,7 @@ def test_a_sign_up_register_lottery_booking(
     page = resident.page
     page.reload()
     result = page.get_by_role("listitem").filter(has_text="第1希望：")
-    expect(result).to_contain_text("1団体が申込み、あなたは1団体中1番目に抽選されました。")
+    expect(result).to_contain_text("申込みはあなたの団体だけでした。")
     expect(result).to_contain_text("当選しました。")
     resident.step("lottery-results")
 

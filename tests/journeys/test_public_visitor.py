@@ -111,7 +111,9 @@ def visitor(walk: Walk, day: dt.date) -> None:
     free = page.locator("table.day-grid li.state-free a").first
     box = free.bounding_box()
     assert box is not None and box["height"] >= 44  # a touch target
-    walk.visit(f"/{TENANT}/availability/day?date=not-a-day", "day-refused", status=400, refused=True)
+    walk.visit(
+        f"/{TENANT}/availability/day?date=not-a-day", "day-refused", status=400, refused=True
+    )
 
 
 def test_visitor_on_a_desktop(

@@ -69,9 +69,7 @@ def test_one_day_across_rooms_with_taken_slots_and_a_purpose(any_app: Flask) -> 
         for code in ("meeting-a", "meeting-b", "multipurpose")
     }
     # Time of day and capacity narrow it down further.
-    evening = text(
-        client.get(f"/genkikan/availability/day?date={day}&band=afternoon&capacity=25")
-    )
+    evening = text(client.get(f"/genkikan/availability/day?date={day}&band=afternoon&capacity=25"))
     assert rows(evening) == {
         room_id(any_app, "genkikan", "genkikan", "multipurpose"): ["free"],
         meeting_a: ["taken"],

@@ -117,10 +117,14 @@ def fee_table(config: TenantConfig, pm: pluggy.PluginManager, room: Room) -> Fee
         plans.append((slots, whole, len(present) == len(members), True))
     for category in categories:
         amounts: list[tuple[int | None, int | None]] = []
-        for slots, whole, on_weekday, on_holiday in plans:
+        for members_facts, set_facts, on_weekday, on_holiday in plans:
             pair: list[int | None] = []
             for is_holiday, offered in ((False, on_weekday), (True, on_holiday)):
-                fee = _price(pm, room, category, slots, whole, is_holiday) if offered else None
+                fee = (
+                    _price(pm, room, category, members_facts, set_facts, is_holiday)
+                    if offered
+                    else None
+                )
                 sample = sample or bool(fee and fee.sample)
                 pair.append(fee.total if fee is not None and fee.items else None)
             amounts.append((pair[0], pair[1]))

@@ -71,7 +71,9 @@ def edit(facility_id: int) -> ResponseReturnValue:
     form = FacilityDetailsForm(data=data)
     if form.is_submitted():
         if not form.validate():
-            return render_template("guide/manage/edit.html", tenant=g.tenant, facility=found, form=form), 400
+            return render_template(
+                "guide/manage/edit.html", tenant=g.tenant, facility=found, form=form
+            ), 400
         values = {name: getattr(form, name).data for name in operations.FIELDS}
         changed = operations.update_details(session, found, values)
         session.commit()

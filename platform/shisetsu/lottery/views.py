@@ -88,8 +88,8 @@ def _index_page(problem: dict[str, Any] | None = None) -> str:
     groups = _my_groups() if resident else []
     ids = [grp.id for grp in groups]
     rows: list[dict[str, Any]] = []
-    mine = rounds.list_rounds(session, states=[*IN_LOTTERY, "released"])[:6] if resident else []
-    for rnd in mine:
+    recent = rounds.list_rounds(session, states=[*IN_LOTTERY, "released"])[:6] if resident else []
+    for rnd in recent:
         mine = [e for e in (entries.entry_of(session, rnd, gid) for gid in ids) if e is not None]
         rows.append(
             {
