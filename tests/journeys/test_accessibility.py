@@ -340,14 +340,14 @@ def staff_pages(walk: Walk, app: Flask, ids: dict[str, int]) -> None:
     walk.submit(f"/groups/{ids['pending']}/verify")
     walk.check("group-review-refused", refused=True)
     walk.visit(f"{m}/groups/{ids['approved']}", "group-approved")
-    walk.visit(f"{m}/rooms/", "rooms")
-    walk.visit(f"{m}/rooms/{ids['room']}", "room-manage")
     with tenant_session(app, TENANT) as session:
         facility = session.get_one(Room, ids["room"]).facility_id
     walk.visit(f"{m}/facilities/{facility}/details", "facility-details")
     walk.fill({"#phone": "call us"})
     walk.submit(f"/facilities/{facility}/details")
     walk.check("facility-details-refused", refused=True)
+    walk.visit(f"{m}/rooms/", "rooms")
+    walk.visit(f"{m}/rooms/{ids['room']}", "room-manage")
     yesterday = f"{today_in_tokyo() - dt.timedelta(days=1)}"
     walk.fill(
         {"#closure-start": yesterday, "#closure-end": yesterday, "#closure-reason_ja": "点検"}
