@@ -11,10 +11,10 @@ from flask import Flask
 
 from shisetsu.facilities.models import Room
 from shisetsu.slots.calendar import is_holiday_rates
-from shisetsu.slots.holds import SlotTaken, hold_slots, release_slots
+from shisetsu.slots.holds import SlotTaken, hold_slots, holds_between, release_slots
 from shisetsu.slots.ids import InvalidSlotId, SlotRef, format_slot_id, parse_slot_id
 from shisetsu.slots.lottery import set_lottery_source
-from shisetsu.slots.models import BOOKING, OFFICIAL, Closure, SlotHold
+from shisetsu.slots.models import BOOKING, LOTTERY_WIN, OFFICIAL, Closure, SlotHold
 from shisetsu.slots.operations import (
     UnknownSlot,
     availability,
@@ -27,6 +27,7 @@ from shisetsu.slots.operations import (
 from shisetsu.tenancy.binding import tenant_session
 from shisetsu.tenancy.config import validate_tenant_data
 from shisetsu.tenancy.runtime import current_runtime
+from tests.fixtures.auth import make_staff
 from tests.support.slots import LONG_AGO, TOKYO, room_id
 
 pytestmark = pytest.mark.dates
@@ -329,12 +330,88 @@ def test_release_slots_frees_only_that_reference(slots_app: Flask) -> None:
     assert held(slots_app) == [(room, dt.date(2030, 6, 18), "night", "booking")]
 
 
+def test_release_slots_frees_only_that_kind(slots_app: Flask) -> None:
+    # Booking 7 and lottery win 7 are different records that share a number.
+    room = room_id(slots_app, "genkikan", "genkikan", "washitsu")
+    with tenant_session(slots_app, "genkikan") as session:
+        hold_slots(session, [f"{room}-20300620-am"], BOOKING, 7)
+        hold_slots(session, [f"{room}-20300620-pm"], LOTTERY_WIN, 7)
+        session.commit()
+        assert release_slots(session, BOOKING, 7) == 1
+        assert release_slots(session, BOOKING, 7) == 0  # nothing left to release
+        session.commit()
+    assert held(slots_app) == [(room, dt.date(2030, 6, 20), "pm", "lottery_win")]
+
+
+def test_a_hold_keeps_its_note_and_who_made_it(slots_app: Flask) -> None:
+    room = room_id(slots_app, "genkikan", "genkikan", "washitsu")
+    staff = make_staff(slots_app, "genkikan", "responsible")
+    with tenant_session(slots_app, "genkikan") as session:
+        hold_slots(session, [f"{room}-20300621-am"], OFFICIAL, note="区の行事", staff_id=staff.id)
+        session.commit()
+    with tenant_session(slots_app, "genkikan") as session:
+        row = session.scalars(sa.select(SlotHold)).one()
+        assert (row.kind, row.ref_id, row.note, row.created_by_staff_id) == (
+            OFFICIAL,
+            None,
+            "区の行事",
+            staff.id,
+        )
+
+
+def test_a_taken_slot_is_refused_before_anything_is_written(slots_app: Flask) -> None:
+    # Under an opening rush most attempts lose: they are answered by one SELECT, not by
+    # an INSERT the unique key rejects (which costs a savepoint and logs a server error).
+    room = room_id(slots_app, "genkikan", "genkikan", "washitsu")
+    mine, theirs = f"{room}-20300622-am", f"{room}-20300622-pm"
+    with tenant_session(slots_app, "genkikan") as session:
+        hold_slots(session, [mine, theirs], BOOKING, 1)
+        session.commit()
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with tenant_session(slots_app, "genkikan") as session:
+        engine = session.get_bind()
+        sa.event.listen(engine, "before_cursor_execute", seen)
+        try:
+            with pytest.raises(SlotTaken) as taken:
+                hold_slots(session, [theirs, mine], BOOKING, 2)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", seen)
+    assert taken.value.slot_ids == [mine, theirs]
+    assert str(taken.value) == f"slot(s) already taken: {mine}, {theirs}"
+    assert [s for s in statements if "INSERT" in s.upper() or "SAVEPOINT" in s.upper()] == []
+
+
+def test_holds_between_one_room_inclusive_in_date_order(slots_app: Flask) -> None:
+    room = room_id(slots_app, "genkikan", "genkikan", "washitsu")
+    other = room_id(slots_app, "genkikan", "genkikan", "kitchen")
+    with tenant_session(slots_app, "genkikan") as session:
+        hold_slots(session, [f"{room}-20300703-am", f"{room}-20300701-night"], OFFICIAL)
+        hold_slots(session, [f"{room}-20300701-pm"], BOOKING, 3)
+        hold_slots(session, [f"{room}-20300630-am", f"{room}-20300704-am"], BOOKING, 4)
+        hold_slots(session, [f"{other}-20300702-am"], OFFICIAL)
+        session.commit()
+        start, end = dt.date(2030, 7, 1), dt.date(2030, 7, 3)
+        every = holds_between(session, room, start, end)
+        official = holds_between(session, room, start, end, OFFICIAL)
+        # By date first: the 3rd's morning comes after the 1st's afternoon and night.
+        assert [(h.date.day, h.slot_code, h.kind) for h in every] == [
+            (1, "night", OFFICIAL),
+            (1, "pm", BOOKING),
+            (3, "am", OFFICIAL),
+        ]
+        assert [(h.date.day, h.slot_code) for h in official] == [(1, "night"), (3, "am")]
+
+
 def test_hold_slots_refuses_nonsense(slots_app: Flask) -> None:
     room = room_id(slots_app, "genkikan", "genkikan", "washitsu")
     with tenant_session(slots_app, "genkikan") as session:
-        with pytest.raises(ValueError, match="twice"):
+        with pytest.raises(ValueError, match=r"^a slot is listed twice$"):
             hold_slots(session, [f"{room}-20300619-am", f"{room}-20300619-am"], BOOKING, 1)
-        with pytest.raises(ValueError, match="no slots"):
+        with pytest.raises(ValueError, match=r"^no slots to hold$"):
             hold_slots(session, [], BOOKING, 1)
         with pytest.raises(ValueError, match="kind"):
             hold_slots(session, [f"{room}-20300619-am"], "whatever", 1)

@@ -18,7 +18,15 @@ from flask_babel import gettext as _
 
 from shisetsu.audit.findings import AlreadyReviewed, review_finding
 from shisetsu.audit.forms import LogSearchForm, ReviewForm
-from shisetsu.audit.labels import describe, log_action, log_actor, rule_label, severity_label
+from shisetsu.audit.labels import (
+    describe,
+    log_action,
+    log_actor,
+    log_detail,
+    log_record,
+    rule_label,
+    severity_label,
+)
 from shisetsu.audit.operations import PLATFORM_SCOPE, request_actor
 from shisetsu.auth.access import AUDITOR, access
 from shisetsu.dates import local_time
@@ -38,6 +46,8 @@ def _context() -> dict[str, Any]:
         "describe": describe,
         "log_action": log_action,
         "log_actor": log_actor,
+        "log_detail": log_detail,
+        "log_record": log_record,
         "rule_label": rule_label,
         "severity_label": severity_label,
         "local_time": local_time,
