@@ -95,3 +95,8 @@ def test_openapi_document(client: FlaskClient) -> None:
     assert facilities["parameters"][0]["name"] == "tenant"
     assert "404" in facilities["get"]["responses"]
     assert set(spec["components"]["schemas"]["Error"]["properties"]) == {"error"}
+    facility = spec["components"]["schemas"]["Facility"]
+    assert {"phone", "access", "hours", "closed_note", "photos", "page"} <= set(
+        facility["properties"]
+    )
+    assert facility["properties"]["page"]["description"] == "Path of the facility's public page"
