@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from shisetsu.lottery.models import LotteryOutcome
+from shisetsu.notify.models import OutboxMessage
 from shisetsu.tenancy.binding import tenant_session
 from tests.fixtures.auth import sign_in_as
 from tests.support.groups import text
@@ -84,6 +85,22 @@ def test_results_in_plain_words_with_deadline_and_fee(any_app: Flask) -> None:
     assert "第2希望：申込みはあなたの団体だけでした。 当選しました。" in shown
     assert "に確定してください。期限までに確定しないと取り消されます。" in shown
     assert re.search(r"利用料金：[\d,]+円。", shown)
+    # The result mail names the slots in words, as the page does.
+    with tenant_session(any_app, TENANT) as session:
+        mail = session.scalar(
+            sa.select(OutboxMessage.body_text).where(
+                OutboxMessage.idempotency_key == f"lottery:{rid}:result:{gid}"
+            )
+        )
+    assert mail is not None
+    assert "第2希望：申込みはあなたの団体だけでした。 当選しました。" in mail
+    assert alone not in mail and shared not in mail
+    second = next(line for line in mail.split("\n\n") if line.startswith("第2希望"))
+    assert re.fullmatch(
+        r"第2希望：申込みはあなたの団体だけでした。 当選しました。 "
+        r"\(\d{4}年\d{1,2}月\d{1,2}日\(.\) \S+ (午前|午後|夜間)\)",
+        second,
+    ), second
     # Anyone sees the summary of the drawn round on the calendar and its page.
     public = words(text(any_app.test_client().get(f"/{TENANT}/lottery/rounds/{rid}")))
     assert "2団体が計3件の希望を申し込み、2件が当選しました。" in public

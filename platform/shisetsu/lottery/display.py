@@ -8,15 +8,19 @@ unknown policy (a third party's plugin) is named, with its parameters as words.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext
+from sqlalchemy.orm import Session
 
 from shisetsu.dates import format_day_time, format_deadline, last_moment
 from shisetsu.i18n import current_locale
 from shisetsu.lottery import engine
 from shisetsu.lottery.models import LotteryOutcome
+from shisetsu.slots.display import format_day
+from shisetsu.slots.ids import InvalidSlotId, parse_slot_id
+from shisetsu.slots.operations import load_rooms
 from shisetsu.tenancy.config import TenantConfig
 
 
@@ -151,3 +155,29 @@ def explain(outcome: LotteryOutcome) -> str:
             position=outcome.position,
         )
     return f"{drawn} {verdict}"
+
+
+def slot_labels(
+    session: Session, config: TenantConfig, slot_ids: Iterable[str], locale: str
+) -> dict[str, str]:
+    """People-readable names of slot ids: ``2027年2月1日(月) 多目的室 午前`` (an id that
+    names no room of this tenant is left out)."""
+    refs = {}
+    for sid in set(slot_ids):
+        try:
+            refs[sid] = parse_slot_id(sid)
+        except InvalidSlotId:
+            continue
+    wanted = {ref.room_id for ref in refs.values()}
+    rooms = {r.id: r for r in load_rooms(session, room_ids=wanted)} if wanted else {}
+    labels = {}
+    for sid, ref in refs.items():
+        room = rooms.get(ref.room_id)
+        if room is None:
+            continue
+        scheme = config.slot_schemes.get(room.slot_scheme)
+        names = {d.code: d.name.get(locale) for d in (scheme.slots_for(ref.date) if scheme else [])}
+        names |= {f.code: f.name.get(locale) for f in (scheme.full_day if scheme else [])}
+        when = format_day(ref.date, locale)
+        labels[sid] = f"{when} {room.name(locale)} {names.get(ref.code, ref.code)}"
+    return labels

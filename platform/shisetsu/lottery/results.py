@@ -28,7 +28,7 @@ from shisetsu.groups.mail import applicant_locale
 from shisetsu.i18n import current_locale
 from shisetsu.lottery import engine
 from shisetsu.lottery.bundle import preview, run_draw
-from shisetsu.lottery.display import explain
+from shisetsu.lottery.display import explain, slot_labels
 from shisetsu.lottery.models import (
     CLOSED,
     CONFIRMED,
@@ -133,6 +133,7 @@ def _result_mail(
     outcomes: list[LotteryOutcome],
 ) -> bool:
     group = entry.group
+    ids = {sid for o in outcomes for sid in o.slot_ids}
 
     def render() -> tuple[str, str]:
         subject = gettext(
@@ -140,8 +141,10 @@ def _result_mail(
         )
         lines = [gettext("Dear %(name)s,", name=group.name)]
         lines.append(gettext("The lottery has been drawn. Your choices:"))
+        words = slot_labels(session, runtime.config, ids, current_locale())
+        sep = ", " if current_locale() == "en" else "、"
         lines.extend(
-            f"{explain(o)} ({', '.join(o.slot_ids)})"
+            f"{explain(o)} ({sep.join(words.get(sid, sid) for sid in o.slot_ids)})"
             for o in sorted(outcomes, key=lambda o: o.rank)
         )
         if any(o.win_state == PENDING for o in outcomes):

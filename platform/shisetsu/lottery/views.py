@@ -37,8 +37,6 @@ from shisetsu.lottery.models import IN_LOTTERY, PENDING, LotteryOutcome, Lottery
 from shisetsu.lottery.timeline import steps_of
 from shisetsu.refusals import Refusal
 from shisetsu.routing import MAX_ID
-from shisetsu.slots.display import format_day
-from shisetsu.slots.ids import InvalidSlotId, parse_slot_id
 from shisetsu.slots.operations import LOTTERY, load_rooms, slot_states
 from shisetsu.tenancy.runtime import current_runtime
 
@@ -126,25 +124,7 @@ def _index_page(problem: dict[str, Any] | None = None) -> str:
 
 def _slot_labels(slot_ids: set[str]) -> dict[str, str]:
     """People-readable names of slot ids: ``2027年2月1日(月) 多目的室 午前``."""
-    refs = {}
-    for sid in slot_ids:
-        try:
-            refs[sid] = parse_slot_id(sid)
-        except InvalidSlotId:
-            continue
-    rooms = {r.id: r for r in load_rooms(db.session(), room_ids={r.room_id for r in refs.values()})}
-    config, locale = current_runtime().config, current_locale()
-    labels = {}
-    for sid, ref in refs.items():
-        room = rooms.get(ref.room_id)
-        if room is None:
-            continue
-        scheme = config.slot_schemes.get(room.slot_scheme)
-        names = {d.code: d.name.get(locale) for d in (scheme.slots_for(ref.date) if scheme else [])}
-        names |= {f.code: f.name.get(locale) for f in (scheme.full_day if scheme else [])}
-        when = format_day(ref.date, locale)
-        labels[sid] = f"{when} {room.name(locale)} {names.get(ref.code, ref.code)}"
-    return labels
+    return display.slot_labels(db.session(), current_runtime().config, slot_ids, current_locale())
 
 
 def _options(rnd: LotteryRound, room_id: int | None) -> tuple[list[Any], list[Any], int | None]:
