@@ -744,7 +744,7 @@ def test_d_auditor_reviews_lottery_and_access_log(
     walk.step("access-log")
     page.get_by_label("操作者のログインID").fill(story.staff_login)
     page.get_by_label("操作", exact=True).select_option(label="閲覧")
-    page.get_by_label("対象データの種類").fill("group")
+    page.get_by_label("対象データの種類").select_option("group")
     page.get_by_label("対象データの番号").fill(str(story.group_id))
     walk.step("access-log-search")
     page.get_by_role("button", name="検索する").click()
@@ -752,7 +752,7 @@ def test_d_auditor_reviews_lottery_and_access_log(
     expect(rows.first).to_be_visible()
     assert rows.count() >= 1
     for text in rows.all_inner_texts():
-        assert story.staff_login in text and f"group {story.group_id}" in text
+        assert story.staff_login in text and f"団体 {story.group_id}" in text
         assert "閲覧" in text and "取扱責任者" in text  # in words, not codes
     walk.step("access-log-found")
 
