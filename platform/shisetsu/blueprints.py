@@ -14,6 +14,8 @@ from shisetsu.exports.views import bp as exports_bp
 from shisetsu.facilities.views import bp as facilities_bp
 from shisetsu.groups.manage_views import bp as groups_manage_bp
 from shisetsu.groups.views import bp as groups_bp
+from shisetsu.guide.views import bp as guide_bp
+from shisetsu.guide.views import manage_bp as guide_manage_bp
 from shisetsu.lottery.manage_views import bp as lottery_manage_bp
 from shisetsu.lottery.views import bp as lottery_bp
 from shisetsu.mypage.views import bp as mypage_bp
@@ -35,6 +37,8 @@ def register_blueprints(app: Flask) -> None:
     """Register the page blueprints and the shared error pages."""
     app.register_blueprint(portal_bp)
     app.register_blueprint(facilities_bp)
+    app.register_blueprint(guide_bp)
+    app.register_blueprint(guide_manage_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(mypage_bp)
     app.register_blueprint(staff_bp)

@@ -29,6 +29,15 @@ def test_facilities_with_rooms(client: FlaskClient) -> None:
     (facility,) = response.get_json()
     assert facility["code"] == "genkikan"
     assert facility["name"] == {"ja": "元気館", "en": "Genkikan"}
+    assert facility["address"] == "東京都新宿区架空町1-2-3（架空の住所）"
+    assert facility["phone"] == "03-0000-0100"
+    assert facility["hours"] == {
+        "ja": "9:00〜21:30（受付は17:00まで）（見本）",
+        "en": "9:00–21:30; the counter is open until 17:00 (sample)",
+    }
+    assert facility["closed_note"] == {"ja": None, "en": None}
+    assert facility["photos"] == []
+    assert facility["page"] == f"/genkikan/facilities/{facility['id']}"
     rooms = {room["code"]: room for room in facility["rooms"]}
     assert list(rooms) == ["multipurpose", "meeting-a", "meeting-b", "washitsu", "kitchen"]
     assert rooms["kitchen"] == {
@@ -86,3 +95,8 @@ def test_openapi_document(client: FlaskClient) -> None:
     assert facilities["parameters"][0]["name"] == "tenant"
     assert "404" in facilities["get"]["responses"]
     assert set(spec["components"]["schemas"]["Error"]["properties"]) == {"error"}
+    facility = spec["components"]["schemas"]["Facility"]
+    assert {"phone", "access", "hours", "closed_note", "photos", "page"} <= set(
+        facility["properties"]
+    )
+    assert facility["properties"]["page"]["description"] == "Path of the facility's public page"

@@ -7,9 +7,10 @@ impact). The walks go through the pages as people reach them, through the real f
 anonymous visitors (portal, both operators, rooms, availability, sign-in, sign-up and
 reset with their error summaries, token and 404 pages), a resident (my page, password,
 groups, the application form before and after a refused submit, group pages, renewal),
-staff with their TOTP sign-in and first enrolment (console, staff, groups, rooms) and a
-ward auditor. Every page is checked in both languages; the resident's journey (and the
-public pages) also at 390×844, where the page must not scroll sideways. On top of axe: the
+staff with their TOTP sign-in and first enrolment (console, staff, groups, rooms, facility
+details) and a ward auditor. Every page is checked in both languages; the resident's
+journey (and the public pages) also at 390×844, where the page must not scroll sideways.
+On top of axe: the
 <html lang>, Japanese text on English pages marked lang="ja", and the focus on the error
 summary after a refused submit. Problems are collected over a whole walk and reported
 together. Screenshots: tests/artifacts/a11y-<walk>-<lang>-<page>.png.
@@ -339,6 +340,12 @@ def staff_pages(walk: Walk, app: Flask, ids: dict[str, int]) -> None:
     walk.submit(f"/groups/{ids['pending']}/verify")
     walk.check("group-review-refused", refused=True)
     walk.visit(f"{m}/groups/{ids['approved']}", "group-approved")
+    with tenant_session(app, TENANT) as session:
+        facility = session.get_one(Room, ids["room"]).facility_id
+    walk.visit(f"{m}/facilities/{facility}/details", "facility-details")
+    walk.fill({"#phone": "call us"})
+    walk.submit(f"/facilities/{facility}/details")
+    walk.check("facility-details-refused", refused=True)
     walk.visit(f"{m}/rooms/", "rooms")
     walk.visit(f"{m}/rooms/{ids['room']}", "room-manage")
     yesterday = f"{today_in_tokyo() - dt.timedelta(days=1)}"

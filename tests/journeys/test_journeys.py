@@ -466,7 +466,7 @@ def test_a_sign_up_register_lottery_booking(
     page = resident.page
     page.reload()
     result = page.get_by_role("listitem").filter(has_text="第1希望：")
-    expect(result).to_contain_text("1団体が申込み、あなたは1団体中1番目に抽選されました。")
+    expect(result).to_contain_text("申込みはあなたの団体だけでした。")
     expect(result).to_contain_text("当選しました。")
     resident.step("lottery-results")
 
@@ -754,7 +754,7 @@ def test_d_auditor_reviews_lottery_and_access_log(
     walk.step("access-log")
     page.get_by_label("操作者のログインID").fill(story.staff_login)
     page.get_by_label("操作", exact=True).select_option(label="閲覧")
-    page.get_by_label("対象データの種類").fill("group")
+    page.get_by_label("対象データの種類").select_option("group")
     page.get_by_label("対象データの番号").fill(str(story.group_id))
     walk.step("access-log-search")
     page.get_by_role("button", name="検索する").click()
@@ -762,7 +762,7 @@ def test_d_auditor_reviews_lottery_and_access_log(
     expect(rows.first).to_be_visible()
     assert rows.count() >= 1
     for text in rows.all_inner_texts():
-        assert story.staff_login in text and f"group {story.group_id}" in text
+        assert story.staff_login in text and f"団体 {story.group_id}" in text
         assert "閲覧" in text and "取扱責任者" in text  # in words, not codes
     walk.step("access-log-found")
 

@@ -162,13 +162,10 @@ def test_enter_draw_explain_confirm_booked(app: Flask, live_server: LiveServer, 
 
     page.reload()
     result = page.get_by_role("listitem").filter(has_text="第1希望：")
-    expect(result).to_contain_text(
-        f"第1希望：{entrants}団体が申込み、あなたは{of}団体中{position}番目に抽選されました。 "
-        "当選しました。"
-    )
+    expect(result).to_contain_text("第1希望：申込みはあなたの団体だけでした。 当選しました。")
     expect(result.locator(f'[data-slot="{s1}"]')).to_have_count(1)
     second = page.get_by_role("listitem").filter(has_text="第2希望：")
-    expect(second).to_contain_text(re.compile(r"2団体が申込み、あなたは2団体中[12]番目に抽選"))
+    expect(second).to_contain_text(re.compile(r"2団体が申し込み、抽選順は[12]番目でした。"))
     expect(page.get_by_role("listitem").filter(has_text="第3希望：")).to_be_visible()
     expect(page.get_by_role("link", name="申込み・希望の変更")).to_have_count(0)
     snap(page, "lottery-06-results")

@@ -60,9 +60,9 @@ def test_resident_enters_sees_result_and_confirms(any_app: Flask) -> None:
     # Alone on every slot, the group wins its first two choices; Genkikan caps wins at two.
     results = re.findall(r"<li>(Choice \d: [^（<]+?)\s*（", home)
     assert results == [
-        "Choice 1: 1 groups entered; you were drawn 1 of 1. Won.",
-        "Choice 2: 1 groups entered; you were drawn 1 of 1. Won.",
-        "Choice 3: not drawn — your group had already won the most choices allowed.",
+        "Choice 1: yours was the only group that entered. Won.",
+        "Choice 2: yours was the only group that entered. Won.",
+        "Choice 3: not drawn, because your group had already won as many choices as a group may.",
     ]
     with tenant_session(any_app, TENANT) as session:
         won = session.scalar(

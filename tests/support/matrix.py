@@ -63,6 +63,7 @@ class World:
     group_id: int
     booking_id: int
     room_id: int
+    facility_id: int
     hold_id: int
     closure_id: int
     incident_id: int
@@ -83,6 +84,7 @@ class World:
             "booking_id": self.booking_id,
             "group_id": self.group_id,
             "room_id": self.room_id,
+            "facility_id": self.facility_id,
             "round_id": self.open_round_id,
             "staff_id": self.staff["counter"].id,
             "outcome_id": self.won_outcome_id,
@@ -166,6 +168,7 @@ def make_world(app: Flask) -> World:
         group_id=m.group_id,
         booking_id=booking_id,
         room_id=room,
+        facility_id=facility_of(app, room),
         hold_id=hold_id,
         closure_id=closure_id,
         incident_id=incident_id,
@@ -177,6 +180,11 @@ def make_world(app: Flask) -> World:
         staff=staff,
         auditor=auditor,
     )
+
+
+def facility_of(app: Flask, room: int) -> int:
+    with tenant_session(app, TENANT) as session:
+        return session.get_one(Room, room).facility_id
 
 
 def console_records(app: Flask, room: int, day: dt.date, staff: Any) -> tuple[int, int, int]:

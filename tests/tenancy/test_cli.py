@@ -171,6 +171,7 @@ def test_sync_applies_an_edited_file(app: Flask, cli: Cli, write_toml: Callable[
         .replace('{ ja = "元気館", en = "Genkikan" }', '{ ja = "新元気館", en = "New Genkikan" }')
         # 会議室B leaves the file, 音楽室 (a new code) takes its place
         .replace('code = "meeting-b"', 'code = "music"')
+        .replace('"genkikan/meeting-b"', '"genkikan/music"')  # the purpose that names it
         .replace(
             '{ ja = "会議室B", en = "Meeting Room B" }', '{ ja = "音楽室", en = "Music Room" }'
         )

@@ -349,3 +349,45 @@ def test_wrapping_and_plain_ranges():
     assert plain.contains(D(2026, 8, 13)) and not plain.contains(D(2026, 8, 17))
     wrap = AnnualRange(start="12-29", end="01-03")
     assert wrap.contains(D(2026, 12, 31)) and not wrap.contains(D(2026, 6, 1))
+
+
+PURPOSES = """
+[[purposes]]
+code = "meeting"
+name = { ja = "会議", en = "Meetings" }
+rooms = ["hall/room-a"]
+kinds = ["community"]
+"""
+
+
+def test_purposes_name_their_rooms(tmp_path):
+    config = load_tenant_config(write(tmp_path, BASE + PURPOSES))
+    (purpose,) = config.purposes
+    assert (purpose.code, purpose.rooms, purpose.kinds) == (
+        "meeting",
+        ["hall/room-a"],
+        ["community"],
+    )
+
+
+def test_a_purpose_naming_an_unknown_room_is_refused(tmp_path):
+    path = write(tmp_path, BASE + PURPOSES.replace("hall/room-a", "hall/room-z"))
+    with pytest.raises(
+        TenantConfigError, match=r"purposes\[0\]\.rooms\[0\]: unknown room 'hall/room-z'"
+    ):
+        load_tenant_config(path)
+
+
+def test_facility_details_and_photos(tmp_path):
+    details = (
+        'address = "東京都新宿区架空町1-1（架空）"\n'
+        'hours = { ja = "9時〜17時", en = "9:00–17:00" }\n'
+        'photos = [{ src = "/static/hall.jpg", alt = { ja = "会館", en = "The hall" } }]\n'
+    )
+    text = BASE.replace('kind = "community"\n', 'kind = "community"\n' + details, 1)
+    facility = load_tenant_config(write(tmp_path, text)).facilities[0]
+    assert facility.hours is not None and facility.hours.en == "9:00–17:00"
+    assert facility.photos[0].src == "/static/hall.jpg"
+    bad = text.replace("/static/hall.jpg", "https://example.jp/hall.jpg")
+    with pytest.raises(TenantConfigError, match=r"facilities\[0\]\.photos\[0\]\.src"):
+        load_tenant_config(write(tmp_path, bad))

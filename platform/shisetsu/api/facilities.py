@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from flask_smorest import Blueprint
 
 from shisetsu.api.schemas import FacilitySchema, link, links
@@ -25,6 +26,15 @@ def facility_dict(facility: Facility) -> dict[str, Any]:
         "name": {"ja": facility.name_ja, "en": facility.name_en},
         "kind": facility.kind,
         "address": facility.address,
+        "phone": facility.phone,
+        "access": {"ja": facility.access_ja, "en": facility.access_en},
+        "hours": {"ja": facility.hours_ja, "en": facility.hours_en},
+        "closed_note": {"ja": facility.closed_note_ja, "en": facility.closed_note_en},
+        "photos": [
+            {"src": p["src"], "alt": {"ja": p["alt_ja"], "en": p["alt_en"]}}
+            for p in facility.photos or []
+        ],
+        "page": url_for("guide.facility", facility_id=facility.id),
         "rooms": [
             {
                 "id": r.id,
@@ -58,5 +68,5 @@ def facility_dict(facility: Facility) -> dict[str, Any]:
 )
 @access(PUBLIC)
 def list_tenant_facilities() -> list[dict[str, Any]]:
-    """Facilities of one operator, with their rooms."""
+    """Facilities of one operator, with their rooms, address, access, hours and photos."""
     return [facility_dict(f) for f in list_facilities(db.session())]

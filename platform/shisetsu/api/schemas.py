@@ -44,14 +44,44 @@ class RoomSchema(Schema):
     sample = fields.Boolean(required=True)
 
 
+class OptionalTextSchema(Schema):
+    """A descriptive text in Japanese and English; either may be null (not written yet)."""
+
+    ja = fields.String(allow_none=True, required=True)
+    en = fields.String(allow_none=True, required=True)
+
+
+class PhotoSchema(Schema):
+    """A picture of the facility: a path on this site, with its alternative text."""
+
+    src = fields.String(required=True)
+    alt = fields.Nested(LocalizedTextSchema, required=True)
+
+
 class FacilitySchema(Schema):
-    """A facility with its rooms."""
+    """A facility with its rooms and what its public page says (address, access, hours)."""
 
     id = fields.Integer(required=True)
     code = fields.String(required=True)
     name = fields.Nested(LocalizedTextSchema, required=True)
     kind = fields.String(required=True)
     address = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    access = fields.Nested(
+        OptionalTextSchema, required=True, metadata={"description": "How to get there"}
+    )
+    hours = fields.Nested(
+        OptionalTextSchema, required=True, metadata={"description": "Opening hours in words"}
+    )
+    closed_note = fields.Nested(
+        OptionalTextSchema,
+        required=True,
+        metadata={"description": "About closed days, beyond the regular rules"},
+    )
+    photos = fields.List(fields.Nested(PhotoSchema), required=True)
+    page = fields.String(
+        required=True, metadata={"description": "Path of the facility's public page"}
+    )
     rooms = fields.List(fields.Nested(RoomSchema), required=True)
 
 

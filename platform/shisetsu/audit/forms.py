@@ -111,6 +111,7 @@ RECORD_CHOICES = [
     SelectChoice("daily_list", _l("Daily processing list (page)")),
     SelectChoice("booking_board", _l("Booking board")),
     SelectChoice("closure", _l("Closure of a room")),
+    SelectChoice("facility", _l("Facility details")),
     SelectChoice("staff", _l("Staff")),
     SelectChoice("staff_roster", _l("Staff roster")),
     SelectChoice("auditor", _l("Ward auditor")),

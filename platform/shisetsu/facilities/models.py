@@ -21,6 +21,16 @@ class Facility(Base):
     name_en: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[str] = mapped_column(sa.String(40))
     address: Mapped[str | None] = mapped_column(sa.String(300))
+    # What the public facility page says (t0016): seeded from tenant.toml, then edited by
+    # staff; each text in Japanese and English.
+    access_ja: Mapped[str | None] = mapped_column(sa.Text)
+    access_en: Mapped[str | None] = mapped_column(sa.Text)
+    hours_ja: Mapped[str | None] = mapped_column(sa.Text)
+    hours_en: Mapped[str | None] = mapped_column(sa.Text)
+    closed_note_ja: Mapped[str | None] = mapped_column(sa.Text)
+    closed_note_en: Mapped[str | None] = mapped_column(sa.Text)
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    photos: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -31,6 +41,12 @@ class Facility(Base):
     def name(self, locale: str) -> str:
         """Name in ``locale``."""
         return self.name_en if locale == "en" else self.name_ja
+
+    def text(self, field: str, locale: str) -> str | None:
+        """A descriptive text (``access``, ``hours``, ``closed_note``) in ``locale``, falling
+        back to the other language when only one was written."""
+        ja, en = getattr(self, f"{field}_ja"), getattr(self, f"{field}_en")
+        return (en or ja) if locale == "en" else (ja or en)
 
 
 class Room(Base):

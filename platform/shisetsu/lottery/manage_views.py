@@ -29,7 +29,7 @@ from shisetsu import dates
 from shisetsu.auth.access import OPERATIONS, access
 from shisetsu.db import utcnow
 from shisetsu.extensions import db
-from shisetsu.lottery import early, jobs, results, rounds
+from shisetsu.lottery import early, jobs, public, results, rounds
 from shisetsu.lottery.forms import DecisionForm, EarlyForm
 from shisetsu.lottery.labels import EARLY_REFUSALS, PREVIEW_STATUSES, label, round_state
 from shisetsu.lottery.models import EARLY_ACTIONS, LotteryEarlyRequest, LotteryRound
@@ -95,6 +95,7 @@ def round_page(round_id: int) -> str:
         stats=results.round_stats(session, rnd),
         steps=steps_of(session, rnd),
         requests=requests_of(session, rnd),
+        rules=public.rules_of_round(session, current_runtime(), rnd),
         now=utcnow(),
         early_of=lambda action: early.is_early(rnd, action, utcnow()),
     )

@@ -28,6 +28,7 @@ from shisetsu.groups.mail import applicant_locale, group_address
 from shisetsu.i18n import current_locale
 from shisetsu.lottery import engine
 from shisetsu.lottery.bundle import preview, run_draw
+from shisetsu.lottery.display import explain
 from shisetsu.lottery.models import (
     CLOSED,
     CONFIRMED,
@@ -41,6 +42,7 @@ from shisetsu.lottery.rounds import RoundStateError, active_entries, build_input
 from shisetsu.lottery.timeline import BUNDLE_STEPS, timeline
 from shisetsu.notify import compose, queue_mail
 from shisetsu.plugins import Violation
+from shisetsu.plugins.booking import FeeBreakdown
 from shisetsu.refusals import Refusal
 from shisetsu.slots.display import slot_labels
 from shisetsu.slots.holds import SlotTaken, hold_slots, release_slots
@@ -124,29 +126,6 @@ def draw_round(
 # --- explanations and mail -----------------------------------------------------------------
 
 
-def explain(outcome: LotteryOutcome) -> str:
-    """One line saying what happened to one choice (current locale)."""
-    if outcome.status == engine.SKIPPED_CAP:
-        return gettext(
-            "Choice %(rank)s: not drawn — your group had already won the most choices allowed.",
-            rank=outcome.rank,
-        )
-    if outcome.status == engine.SKIPPED_TAKEN:
-        return gettext(
-            "Choice %(rank)s: not drawn — a slot of it went to a higher-ranked choice.",
-            rank=outcome.rank,
-        )
-    drawn = gettext(
-        "Choice %(rank)s: %(entrants)s groups entered; you were drawn %(position)s of %(of)s.",
-        rank=outcome.rank,
-        entrants=outcome.entrants,
-        position=outcome.position,
-        of=outcome.of,
-    )
-    verdict = gettext("Won.") if outcome.status == engine.WON else gettext("Not won.")
-    return f"{drawn} {verdict}"
-
-
 def _result_mail(
     session: Session,
     runtime: TenantRuntime,
@@ -155,6 +134,7 @@ def _result_mail(
     outcomes: list[LotteryOutcome],
 ) -> bool:
     group = entry.group
+    ids = {sid for o in outcomes for sid in o.slot_ids}
 
     def render() -> tuple[str, str]:
         subject = gettext(
@@ -162,9 +142,7 @@ def _result_mail(
         )
         lines = [gettext("Dear %(name)s,", name=group.name)]
         lines.append(gettext("The lottery has been drawn. Your choices:"))
-        names = slot_labels(
-            session, runtime.config, {s for o in outcomes for s in o.slot_ids}, current_locale()
-        )
+        names = slot_labels(session, runtime.config, ids, current_locale())
         lines.extend(
             f"{explain(o)}\n  " + "\n  ".join(names.get(s, s) for s in o.slot_ids)
             for o in sorted(outcomes, key=lambda o: o.rank)
@@ -274,6 +252,18 @@ def confirm_win(
     session.flush()
     booking_mail.queue_confirmation(session, runtime.config, booking)
     return booking
+
+
+def quote_win(
+    session: Session, runtime: TenantRuntime, outcome: LotteryOutcome, *, now: dt.datetime
+) -> FeeBreakdown | None:
+    """The fee confirming a pending win would cost (None when it cannot be priced now)."""
+    data = booking_ops.BookingInput(list(outcome.slot_ids), 1, "")
+    try:
+        draft = booking_ops.prepare(session, runtime, outcome.group, data, now=now)
+    except (booking_ops.BookingRefused, LookupError):
+        return None
+    return draft.fee
 
 
 def decline_win(

@@ -1,10 +1,11 @@
 """Resident and public lottery pages (``/<tenant>/lottery/``).
 
-Residents see the rounds open now, enter ranked choices, edit or withdraw until close,
-read each choice's result ("1st choice: 7 groups entered; you were drawn 4th of 7") and
-confirm or decline wins. Anyone can see a round's commitment, seed (after the draw),
-hashes, a verification computed on the server, download the anonymous bundle and the
-standalone verifier (``engine.py``). Another tenant's round id is a 404.
+Anyone, signed in or not, sees the calendar of rounds, the rules in words, each round's
+state, results summary, commitment, seed (after the draw), hashes and a verification
+computed on the server, and may download the anonymous bundle and the standalone verifier
+(``engine.py``). Residents also enter ranked choices, edit or withdraw until close, read
+each choice's result in words and confirm or decline wins (with the deadline and the fee).
+Another tenant's round id is a 404.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from flask_login import current_user
 from shisetsu import dates
 from shisetsu.attempts import attempt
 from shisetsu.auth.access import PUBLIC, RESIDENT, access
+from shisetsu.auth.principals import RESIDENT as RESIDENT_KIND
+from shisetsu.booking.display import yen
 from shisetsu.booking.operations import BookingRefused
 from shisetsu.dates import local_today
 from shisetsu.db import utcnow
@@ -28,7 +31,7 @@ from shisetsu.extensions import db
 from shisetsu.groups.models import Group
 from shisetsu.groups.operations import active_groups_of
 from shisetsu.i18n import current_locale
-from shisetsu.lottery import drafts, engine, entries, entry_page, results, rounds
+from shisetsu.lottery import display, drafts, engine, entries, entry_page, public, results, rounds
 from shisetsu.lottery.bundle import bundle_bytes
 from shisetsu.lottery.forms import DeclineForm
 from shisetsu.lottery.models import IN_LOTTERY, PENDING, LotteryOutcome, LotteryRound
@@ -50,7 +53,8 @@ def _helpers() -> dict[str, Any]:
     return {
         "tenant": g.tenant,
         "local_time": lambda when: dates.local_time(when, config.timezone) if when else "",
-        "explain": results.explain,
+        "explain": display.explain,
+        "yen": yen,
     }
 
 
@@ -65,10 +69,14 @@ def _my_groups() -> list[Group]:
     return active_groups_of(db.session(), current_user.id, local_today(current_runtime().config))
 
 
+def _signed_in_resident() -> bool:
+    return bool(current_user.is_authenticated and current_user.kind == RESIDENT_KIND)
+
+
 @bp.get("/")
-@access(RESIDENT)
+@access(PUBLIC)
 def index() -> str:
-    """Rounds in progress, my entries in them and my results."""
+    """The calendar and rules for everyone; a resident's entries and results besides."""
     return _index_page()
 
 
@@ -76,10 +84,13 @@ def _index_page(problem: dict[str, Any] | None = None) -> str:
     """The lottery page; ``problem`` holds a refused confirmation (outcome id, what was
     typed, messages by field) to show next to that win's fields."""
     session = db.session()
-    groups = _my_groups()
+    runtime, now = current_runtime(), utcnow()
+    resident = _signed_in_resident()
+    groups = _my_groups() if resident else []
     ids = [grp.id for grp in groups]
     rows: list[dict[str, Any]] = []
-    for rnd in rounds.list_rounds(session, states=[*IN_LOTTERY, "released"])[:6]:
+    recent = rounds.list_rounds(session, states=[*IN_LOTTERY, "released"])[:6] if resident else []
+    for rnd in recent:
         mine = [e for e in (entries.entry_of(session, rnd, gid) for gid in ids) if e is not None]
         rows.append(
             {
@@ -94,13 +105,23 @@ def _index_page(problem: dict[str, Any] | None = None) -> str:
         for entry in row["entries"]:
             shown.update(sid for choice in entry.choices for sid in choice.slot_ids)
         shown.update(sid for outcome in row["outcomes"] for sid in outcome.slot_ids)
+    fees = {
+        o.id: results.quote_win(session, runtime, o, now=now)
+        for row in rows
+        for o in row["outcomes"]
+        if o.win_state == PENDING
+    }
     return render_template(
         "lottery/index.html",
         rows=rows,
         groups=groups,
-        now=utcnow(),
+        resident=resident,
+        now=now,
         slot=_slot_labels(shown),
         problem=problem,
+        fees=fees,
+        calendar=public.calendar(session, runtime, now),
+        rules=public.current_rules(session, runtime, now),
     )
 
 
@@ -446,8 +467,9 @@ def public_round(round_id: int) -> str:
         "lottery/round.html",
         rnd=rnd,
         verdict=verdict,
-        stats=results.round_stats(session, rnd),
+        stats=results.round_stats(session, rnd) if rnd.drawn else None,
         steps=steps_of(session, rnd),
+        rules=public.rules_of_round(session, current_runtime(), rnd),
     )
 
 

@@ -175,6 +175,10 @@ class Formatter:
     def kind(self, day: dt.date) -> str:
         return day_kind(day)
 
+    def holiday_of(self, day: dt.date) -> str:
+        """The national holiday's name on ``day`` in the reader's language ("" on other days)."""
+        return holiday_label(holiday_name(day), self.locale)
+
     def symbol(self, state: str) -> str:
         return symbol(state, self.locale)
 

@@ -28,17 +28,48 @@ def required() -> InputRequired:
     return InputRequired(message=_l("This item is required."))
 
 
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (one per choice)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class SearchForm(FlaskForm):
-    """Availability search (GET, no CSRF: it changes nothing)."""
+    """Availability search over a period (GET, no CSRF: it changes nothing)."""
 
     class Meta:
         csrf = False
 
     facility = SelectField(_l("Facility"), choices=[], default="", validate_choice=True)
     room = SelectField(_l("Room"), choices=[], default="", validate_choice=True)
+    purpose = SelectField(_l("Purpose or sport"), choices=[], default="", validate_choice=True)
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
+    weekdays = MultiCheckboxField(
+        _l("Days of the week"),
+        description=_l("Leave all unticked for every day."),
+        choices=[],
+        validate_choice=True,
+    )
+    band = SelectField(_l("Time of day"), choices=[], default="", validate_choice=True)
     slot = SelectField(_l("Time slot"), choices=[], default="", validate_choice=True)
+    capacity = IntegerField(
+        _l("At least this many people"),
+        validators=[Optional(), NumberRange(min=1, max=100000)],
+    )
+
+
+class DaySearchForm(FlaskForm):
+    """One day across rooms and facilities (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    date = DateField(_l("Date"), validators=[Optional()])
+    band = SelectField(_l("Time of day"), choices=[], default="", validate_choice=True)
+    purpose = SelectField(_l("Purpose or sport"), choices=[], default="", validate_choice=True)
+    facility = SelectField(_l("Facility"), choices=[], default="", validate_choice=True)
     capacity = IntegerField(
         _l("At least this many people"),
         validators=[Optional(), NumberRange(min=1, max=100000)],
@@ -80,13 +111,6 @@ class ClosureForm(FlaskForm):
         validators=[DataRequired(_l("This item is required.")), Length(max=300)],
     )
     reason_en = StringField(_l("Reason (English)"), validators=[Optional(), Length(max=300)])
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes (one per choice)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class OfficialHoldForm(FlaskForm):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from shisetsu.facilities.models import Room
+from shisetsu.slots import finder
 from shisetsu.slots.calendar import FIRST_DAY, LAST_DAY, holiday_name
 from shisetsu.slots.ids import format_slot_id
 from shisetsu.slots.models import Closure
@@ -27,7 +28,7 @@ from shisetsu.slots.operations import (
     load_rooms,
     scheme_of,
 )
-from shisetsu.tenancy.config import LocalizedText, TenantConfig
+from shisetsu.tenancy.config import LocalizedText, Purpose, TenantConfig
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,11 @@ class SearchCriteria:
     room_id: int | None = None
     slot_code: str | None = None
     min_capacity: int | None = None
+    band: str | None = None
+    """``morning``, ``afternoon`` or ``evening`` (:mod:`shisetsu.slots.finder`)."""
+    purpose: Purpose | None = None
+    weekdays: frozenset[int] = frozenset()
+    """Days of the week to keep (0 = Monday); empty: every day."""
 
 
 @dataclass
@@ -200,12 +206,18 @@ def search(
         room_ids=None if criteria.room_id is None else [criteria.room_id],
         min_capacity=criteria.min_capacity,
     )
+    if criteria.purpose is not None:
+        rooms = [room for room in rooms if finder.suits(criteria.purpose, room)]
     states = availability(session, config, rooms, criteria.start, criteria.end, now=now)
     matches: dict[int, dict[dt.date, list[SlotState]]] = {room.id: {} for room in rooms}
     for st in states:
         if st.state != FREE:
             continue
         if criteria.slot_code is not None and st.slot.code != criteria.slot_code:
+            continue
+        if criteria.weekdays and st.slot.date.weekday() not in criteria.weekdays:
+            continue
+        if not finder.matches_band(st, criteria.band):
             continue
         matches[st.slot.room_id].setdefault(st.slot.date, []).append(st)
     return [RoomMatch(room, sorted(matches[room.id].items())) for room in rooms]

@@ -7,6 +7,7 @@ import re
 
 from flask import Blueprint, abort, g, render_template, request
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from shisetsu.auth.access import PUBLIC, access
 from shisetsu.dates import month_bounds
@@ -14,14 +15,16 @@ from shisetsu.extensions import db
 from shisetsu.facilities.models import Facility
 from shisetsu.facilities.operations import get_room, list_facilities
 from shisetsu.i18n import current_locale
+from shisetsu.slots import finder
 from shisetsu.slots.display import LEGEND_ORDER, Formatter
-from shisetsu.slots.forms import SearchForm
+from shisetsu.slots.forms import DaySearchForm, SearchForm
 from shisetsu.slots.grid import SearchCriteria, room_grid, search, shift_month
 from shisetsu.slots.ids import InvalidSlotId, parse_slot_id
 from shisetsu.slots.operations import (
     UnknownSlot,
     combined_state,
     full_day_sets,
+    load_rooms,
     resolve_slots,
     slot_states,
     tenant_zone,
@@ -40,6 +43,17 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 def today_in(config: TenantConfig) -> dt.date:
     """Today in the tenant's time zone."""
     return dt.datetime.now(tenant_zone(config)).date()
+
+
+WEEKDAY_NAMES = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
 
 
 def _fmt() -> Formatter:
@@ -77,6 +91,9 @@ def search_page() -> tuple[str, int]:
                     room_id=int(form.room.data) if form.room.data else None,
                     slot_code=form.slot.data or None,
                     min_capacity=form.capacity.data,
+                    band=form.band.data or None,
+                    purpose=finder.purpose_of(config, form.purpose.data),
+                    weekdays=frozenset(int(d) for d in form.weekdays.data or []),
                 )
                 results = search(session, config, criteria)
     page = render_template(
@@ -111,6 +128,68 @@ def _fill_search_choices(
         for sd in [*scheme.weekday, *(scheme.holiday or [])] if scheme else []:
             slots.setdefault(sd.code, sd.name.get(lang))
     form.slot.choices = [("", gettext("Any time slot")), *slots.items()]
+    form.purpose.choices = _purpose_choices(config)
+    form.band.choices = _band_choices()
+    form.weekdays.choices = [(str(n), str(name)) for n, name in enumerate(WEEKDAY_NAMES)]
+
+
+def _purpose_choices(config: TenantConfig) -> list[tuple[str, str]]:
+    lang = current_locale()
+    return [("", gettext("Any purpose")), *((p.code, p.name.get(lang)) for p in config.purposes)]
+
+
+def _band_choices() -> list[tuple[str, str]]:
+    return [("", gettext("Any time of day")), *((k, str(v)) for k, v in finder.BANDS.items())]
+
+
+@bp.get("/availability/day")
+@access(PUBLIC)
+def day_page() -> tuple[str, int]:
+    """One day across rooms and facilities: a row of ○/× per room, by time of day."""
+    session = db.session()
+    config = current_runtime().config
+    today = today_in(config)
+    facilities = list_facilities(session)
+    lang = current_locale()
+    form = DaySearchForm(formdata=request.args or None, data={"date": today})
+    form.band.choices = _band_choices()
+    form.purpose.choices = _purpose_choices(config)
+    form.facility.choices = [("", gettext("Any facility"))] + [
+        (f.code, f.name(lang)) for f in facilities
+    ]
+    rows, error, status, day = None, None, 200, today
+    if request.args and not form.validate():
+        status = 400
+    else:
+        day = form.date.data or today
+        if not today <= day <= shift_month(today.replace(day=1), MONTHS_AHEAD):
+            error, status = gettext("Choose a date from today up to two years ahead."), 400
+        else:
+            rooms = load_rooms(
+                session,
+                facility_code=form.facility.data or None,
+                min_capacity=form.capacity.data,
+            )
+            purpose = finder.purpose_of(config, form.purpose.data)
+            if purpose is not None:
+                rooms = [room for room in rooms if finder.suits(purpose, room)]
+            bands = [form.band.data] if form.band.data else list(finder.BANDS)
+            rows = finder.day_rooms(session, config, rooms, day, bands)
+    page = render_template(
+        "slots/day.html",
+        tenant=g.tenant,
+        form=form,
+        rows=rows,
+        day=day,
+        bands=[form.band.data] if form.band.data else list(finder.BANDS),
+        band_names=finder.SHORT_BANDS,
+        error=error,
+        fmt=_fmt(),
+        previous=day - dt.timedelta(days=1) if day > today else None,
+        following=day + dt.timedelta(days=1),
+        args={k: v for k, v in request.args.items() if k != "date"},
+    )
+    return page, status
 
 
 def _month(config: TenantConfig) -> dt.date:

@@ -239,14 +239,50 @@ class ClosedDays(_Model):
     national_holidays_closed: bool = False
 
 
+class Photo(_Model):
+    """A picture of a facility, served by the site itself (``/static/…``: the pages' content
+    security policy loads images from this origin only), with its alternative text."""
+
+    src: Annotated[str, Field(pattern=r"^/static/[A-Za-z0-9_-][A-Za-z0-9_./-]*$", max_length=300)]
+    alt: LocalizedText
+
+    @field_validator("src")
+    @classmethod
+    def _no_parent(cls, value: str) -> str:
+        if ".." in value.split("/"):
+            raise PydanticCustomError("photo_src", "'{value}' leaves /static/", {"value": value})
+        return value
+
+
+class Purpose(_Model):
+    """A purpose or sport (利用目的・種目) residents search by, and the rooms that suit it.
+
+    ``rooms`` names rooms as ``"facility/room"``; ``kinds`` whole facility kinds
+    (``sports``); a room suits the purpose when either names it.
+    """
+
+    code: Code
+    name: LocalizedText
+    kinds: list[Code] = []
+    rooms: list[str] = []
+
+
 class Facility(_Model):
-    """A facility (館) with its rooms."""
+    """A facility (館) with its rooms and what the public page says about it."""
 
     code: UrlCode
     name: LocalizedText
     kind: Code
     """e.g. "culture", "learning", "sports", "community"."""
     address: str | None = None
+    access: LocalizedText | None = None
+    """How to get there (stations, buses)."""
+    hours: LocalizedText | None = None
+    """Opening hours in words (the slots themselves come from the slot schemes)."""
+    closed_note: LocalizedText | None = None
+    """Anything about closed days the rules below do not say."""
+    phone: Annotated[str, Field(max_length=40)] | None = None
+    photos: list[Photo] = []
     closed_days: ClosedDays | None = None
     """None: the tenant's closed days apply."""
     rooms: list[Room] = Field(min_length=1)
@@ -295,6 +331,8 @@ class TenantConfig(_Model):
     registration: Registration = Registration()
     slot_schemes: dict[Code, SlotScheme] = Field(min_length=1)
     facilities: list[Facility] = Field(min_length=1)
+    purposes: list[Purpose] = []
+    """利用目的・種目 offered in the search, in this order."""
     closed_days: ClosedDays = ClosedDays()
     counter_closes: datetime.time = datetime.time(17, 0)
     """When the counter stops taking payments: a payment deadline's last moment that day."""
@@ -330,6 +368,13 @@ class TenantConfig(_Model):
                         f"facilities[{i}].rooms[{j}].slot_scheme",
                         f"unknown slot scheme '{room.slot_scheme}' (known: {known})",
                     )
+        for i in _duplicates(p.code for p in self.purposes):
+            _fail(f"purposes[{i}].code", f"duplicate purpose code '{self.purposes[i].code}'")
+        for i, purpose in enumerate(self.purposes):
+            for j, key in enumerate(purpose.rooms):
+                facility_code, _, room_code = key.partition("/")
+                if self.room(facility_code, room_code) is None:
+                    _fail(f"purposes[{i}].rooms[{j}]", f"unknown room '{key}' (facility/room)")
         return self
 
     def facility(self, code: str) -> Facility | None:
