@@ -45,3 +45,23 @@ def test_an_unknown_cookie_value_changes_nothing(app: Flask) -> None:
     client.set_cookie("lang", "fr")
     assert sign_in(client, account.login).status_code == 302
     assert account_row(app, "regasu", account.login).locale == "en"
+
+
+def test_switching_language_while_signed_in_saves_it_on_the_account(app: Flask) -> None:
+    account = create_account(app, locale="ja")
+    client = app.test_client()
+    assert sign_in(client, account.login).status_code == 302
+    lottery = page(client.get("/regasu/lottery/"))
+    # Signed in, the header's language choice is a form that saves it (mail follows it).
+    assert 'action="/regasu/account/locale"' in lottery
+    assert '<input type="hidden" name="next" value="/regasu/lottery/">' in lottery
+    response = client.post(
+        "/regasu/account/locale", data={"locale": "en", "next": "/regasu/lottery/"}
+    )
+    assert (response.status_code, response.headers["Location"]) == (302, "/regasu/lottery/")
+    assert account_row(app, "regasu", account.login).locale == "en"
+    assert '<html lang="en">' in page(client.get("/regasu/lottery/"))
+    # Never sent to another site.
+    for away in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        response = client.post("/regasu/account/locale", data={"locale": "ja", "next": away})
+        assert response.headers["Location"] == "/regasu/account/"

@@ -351,10 +351,19 @@ def sign_out_everywhere_page() -> Page:
 def locale() -> Response:
     """The language of mail (and of these pages)."""
     form = LocaleForm()
+    back = _local_path(request.form.get("next")) or url_for("mypage.home")
     if not form.validate_on_submit():
-        return redirect(url_for("mypage.home"))
+        return redirect(back)
     ops.set_locale(current_user.record, form.locale.data or "ja")
     audit.record(db.session(), audit.UPDATE, "account", current_user.id, detail="language")
     db.session.commit()
     flash(gettext("Your language setting is saved."), "info")
-    return _remember_language(redirect(url_for("mypage.home")), current_user.record.locale)
+    return _remember_language(redirect(back), current_user.record.locale)
+
+
+def _local_path(target: str | None) -> str | None:
+    """``target`` when it is a path on this site (never another host), else None."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc or "\\" in target else target
