@@ -27,6 +27,7 @@ NOT_PERSONAL = {
     "facilities.name_ja": "a facility's name",
     "facilities.name_en": "a facility's name",
     "facilities.address": "a facility's address",
+    "facilities.phone": "a facility's public phone number",
     "rooms.name_ja": "a room's name",
     "rooms.name_en": "a room's name",
     "platform.tenants.name_ja": "an operator's name",

@@ -24,7 +24,7 @@ HOSTILE = {
     "representative_address": "-2+3",
     "contact_name": "@SUM(A1:A9)",
     "contact_address": "\t=1+1",
-    "contact_email": "\r=1+1",
+    "contact_email": "=1+1@example.jp",  # a valid address (mail goes to it) that is a formula
     "representative_phone_home": "＝１＋１",
     "representative_phone_mobile": "＋１",
     "contact_phone_home": "－１＋１",

@@ -177,7 +177,7 @@ def resident_sign_in(
 
 def sign_out(walk: Walk) -> None:
     with walk.page.expect_navigation():
-        walk.page.locator('header form button[type="submit"]').click()
+        walk.page.get_by_role("button", name=re.compile("^(ログアウト|Sign out)$")).click()
 
 
 def application_pages(walk: Walk) -> None:

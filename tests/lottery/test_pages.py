@@ -112,8 +112,12 @@ def test_staff_dashboard_and_ward_view(any_app: Flask) -> None:
     staff = make_staff(any_app, TENANT, "handler")
     login_as(client, any_app, "staff", TENANT, staff)
     assert client.get(f"/{TENANT}/manage/lottery/").status_code == 200
-    page = client.get(f"/{TENANT}/manage/lottery/rounds/{rid}")
-    assert s1 in text(page)
+    page = text(client.get(f"/{TENANT}/manage/lottery/rounds/{rid}"))
+    # The contended slot by name (facility, room, date, time band), never its id.
+    assert s1 not in page
+    assert re.search(
+        r"<th scope=\"row\">\S+ \S+ \d{4}年\d+月\d+日\(.\) \S+ [\d:–]+</th><td>2</td>", page
+    )
     preview = client.post(f"/{TENANT}/manage/lottery/rounds/{rid}/preview")
     assert preview.status_code == 200
     assert round_row(any_app, TENANT, rid)["state"] == "open"

@@ -96,9 +96,10 @@ def test_results_in_plain_words_with_deadline_and_fee(any_app: Flask) -> None:
     assert "第2希望：申込みはあなたの団体だけでした。 当選しました。" in mail
     assert alone not in mail and shared not in mail
     second = next(line for line in mail.split("\n\n") if line.startswith("第2希望"))
+    # Each choice's slots on lines of their own: facility, room, date with weekday, band.
     assert re.fullmatch(
-        r"第2希望：申込みはあなたの団体だけでした。 当選しました。 "
-        r"\(\d{4}年\d{1,2}月\d{1,2}日\(.\) \S+ (午前|午後|夜間)\)",
+        r"第2希望：申込みはあなたの団体だけでした。 当選しました。\n"
+        r"  \S+ \S+ \d{4}年\d{1,2}月\d{1,2}日\(.\) (午前|午後|夜間) \d+:\d\d–\d+:\d\d",
         second,
     ), second
     # Anyone sees the summary of the drawn round on the calendar and its page.

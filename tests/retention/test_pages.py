@@ -55,7 +55,8 @@ def test_ward_sees_inventory_and_certificates_logged_in_the_tenant(any_app: Flas
     page = auditor.get("/ward/privacy/genkikan/")
     assert page.status_code == 200
     body = text(page)
-    assert "groups: representative_name" in body and '<th scope="col"' in body
+    assert "代表者の氏名・住所・電話番号" in body and '<th scope="col"' in body
+    assert "representative_name" not in body  # items in words; docs/privacy.md names columns
     assert cert["number"] in body
     detail = auditor.get(f"/ward/privacy/genkikan/certificates/{cert['id']}")
     assert detail.status_code == 200

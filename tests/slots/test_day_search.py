@@ -92,7 +92,7 @@ def test_one_day_in_english_across_regasu_facilities(any_app: Flask) -> None:
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("date=2026-13-45", "無効な日付型です。"),
+        ("date=2026-13-45", "日付を 2027-04-01 のような形で入力してください。"),
         ("date=1999-01-01", "今日から2年先までの日付を選んでください。"),
         ("purpose=rugby", "利用目的・種目"),
         ("band=night-owl", "時間帯"),

@@ -77,9 +77,6 @@ class CounterForm(FlaskForm):
         _l("Time slots"),
         validators=[required(), Length(max=1000)],
         filters=[normalize],
-        description=_l(
-            "Slot ids such as 12-20260201-am, separated by spaces; a full-day id books the set."
-        ),
     )
     attendees = attendees_field()
     purpose = purpose_field()

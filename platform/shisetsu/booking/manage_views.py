@@ -10,6 +10,7 @@ slot.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -37,11 +38,22 @@ from shisetsu.booking.views import template_helpers
 from shisetsu.dates import local_today, parse_day
 from shisetsu.db import utcnow
 from shisetsu.extensions import db
+from shisetsu.facilities.models import Room
 from shisetsu.facilities.operations import list_facilities
 from shisetsu.groups.models import Group
 from shisetsu.groups.operations import can_book
 from shisetsu.i18n import current_locale
 from shisetsu.refusals import Refusal
+from shisetsu.slots.display import state_label
+from shisetsu.slots.ids import format_slot_id
+from shisetsu.slots.operations import (
+    CLOSED,
+    SlotState,
+    availability,
+    combined_state,
+    full_day_sets,
+    load_rooms,
+)
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("booking_manage", __name__, url_prefix="/<tenant>/manage/bookings")
@@ -116,7 +128,7 @@ def counter_book(group_id: int) -> ResponseReturnValue:
     if group is None:
         abort(404)
     form = CounterForm()
-    form.reduction.choices = [("", _("None"))] + [
+    form.reduction.choices = [("", _("No reduction"))] + [
         (r.code, f"{r.label(current_locale())} ({r.percent}%)") for r in reductions(runtime.plugins)
     ]
     if not form.is_submitted() and request.args.getlist("slot"):
@@ -146,11 +158,49 @@ def counter_book(group_id: int) -> ResponseReturnValue:
         group=fresh,
         form=form,
         draft=draft,
+        picker=_picker(now),
+        slot_state_label=state_label,
+        chosen=set(split(form.slots.data)) if form.slots.data else set(),
         taken=taken or bool(draft and draft.taken),
         bookable=fresh is not None and can_book(fresh, local_today(runtime.config)),
         lang=current_locale(),
     )
     return page, status
+
+
+@dataclass
+class Picker:
+    """The counter's slot picker: a room and a day, and that day's slots with their states."""
+
+    rooms: list[Room]
+    room: Room | None
+    day: dt.date
+    states: list[SlotState]
+    sets: list[tuple[str, str, str]]  # (set id, its name, its state)
+
+
+def _picker(now: dt.datetime) -> Picker:
+    """``?room=<id>&date=YYYY-MM-DD``: the room's slots that day (the first room, today by
+    default; an unknown room or a malformed date shows the choice again)."""
+    session, config = db.session(), current_runtime().config
+    rooms = load_rooms(session)
+    wanted = request.args.get("room", type=int)
+    room = next((r for r in rooms if r.id == wanted), None)
+    day = parse_day(request.args.get("date") or "") or local_today(config)
+    if room is None:
+        return Picker(rooms, None, day, [], [])
+    states = availability(session, config, [room], day, day, now=now)
+    by_code = {st.slot.code: st.state for st in states}
+    sets = [
+        (
+            format_slot_id(room.id, day, fds.code),
+            fds.name.get(current_locale()),
+            combined_state(by_code.get(code, CLOSED) for code in fds.slots),
+        )
+        for fds in full_day_sets(config, room)
+        if all(code in by_code for code in fds.slots)
+    ]
+    return Picker(rooms, room, day, states, sets)
 
 
 def _counter_draft(group: Group | None, form: CounterForm, now: dt.datetime) -> ops.Draft | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional, Regexp
+
+from shisetsu.forms_text import FlaskForm
 
 TEXT_MAX = 1000
 

@@ -29,12 +29,14 @@ from shisetsu import dates
 from shisetsu.auth.access import OPERATIONS, access
 from shisetsu.db import utcnow
 from shisetsu.extensions import db
+from shisetsu.i18n import current_locale
 from shisetsu.lottery import early, jobs, public, results, rounds
 from shisetsu.lottery.forms import DecisionForm, EarlyForm
 from shisetsu.lottery.labels import EARLY_REFUSALS, PREVIEW_STATUSES, label, round_state
 from shisetsu.lottery.models import EARLY_ACTIONS, LotteryEarlyRequest, LotteryRound
 from shisetsu.lottery.timeline import requests_of, steps_of
 from shisetsu.routing import MAX_ID
+from shisetsu.slots.display import slot_labels
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("lottery_manage", __name__, url_prefix="/<tenant>/manage/lottery")
@@ -89,10 +91,14 @@ def round_page(round_id: int) -> str:
     """One round: entries per slot (contention) and the actions."""
     session = db.session()
     rnd = _round_or_404(round_id)
+    stats = results.round_stats(session, rnd)
+    config = current_runtime().config
+    wanted = {slot_id for slot_id, _count in stats.contention}
     return render_template(
         "lottery/manage/round.html",
         rnd=rnd,
-        stats=results.round_stats(session, rnd),
+        stats=stats,
+        slot_names=slot_labels(session, config, wanted, current_locale()),
         steps=steps_of(session, rnd),
         requests=requests_of(session, rnd),
         rules=public.rules_of_round(session, current_runtime(), rnd),

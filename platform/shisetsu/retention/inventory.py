@@ -138,10 +138,6 @@ class Row:
     item: Item
     count: int
 
-    @property
-    def where(self) -> str:
-        return f"{self.item.table}: {', '.join(self.item.columns)}"
-
 
 def inventory(session: Session) -> list[Row]:
     """Every personal-data item of the session's tenant with its current record count."""
