@@ -12,10 +12,8 @@ from typing import Any
 from flask import Blueprint, abort, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from shisetsu import audit
-from shisetsu.audit.operations import request_actor
 from shisetsu.auth.access import ANY_STAFF, access
 from shisetsu.board.operations import DAY, VIEWS, WEEK, Board, build_board
 from shisetsu.booking import display
@@ -23,12 +21,13 @@ from shisetsu.dates import local_today, parse_day
 from shisetsu.db import utcnow
 from shisetsu.exports import content
 from shisetsu.exports.forms import PrintForm
-from shisetsu.exports.prints import PrintJob, record_print
+from shisetsu.exports.print_views import print_pdf
+from shisetsu.exports.prints import PrintJob
 from shisetsu.extensions import db
 from shisetsu.facilities.models import Facility
 from shisetsu.facilities.operations import list_facilities
 from shisetsu.i18n import current_locale
-from shisetsu.printing import PrintMark, pdf_response, render_pdf
+from shisetsu.printing import PrintMark, render_pdf
 from shisetsu.tenancy.runtime import current_runtime
 
 bp = Blueprint("board", __name__, url_prefix="/<tenant>/manage/board")
@@ -114,15 +113,4 @@ def print_board() -> ResponseReturnValue:
     def render(mark: PrintMark) -> bytes:
         return render_pdf(render_template("board/print.html", board=board, lang=locale, mark=mark))
 
-    config = current_runtime().config
-    body, _ledger = record_print(
-        db.session(),
-        current_user.record,
-        job,
-        render,
-        actor=request_actor(),
-        now=utcnow(),
-        locale=locale,
-        timezone=config.timezone,
-    )
-    return pdf_response(body, f"board-{board.facility.code}-{board.days[0]:%Y%m%d}.pdf")
+    return print_pdf(job, render, f"board-{board.facility.code}-{board.days[0]:%Y%m%d}.pdf", locale)

@@ -36,9 +36,10 @@ from shisetsu.tenancy.runtime import current_runtime
 bp = Blueprint("prints", __name__, url_prefix="/<tenant>/manage/print")
 
 
-def _print(
+def print_pdf(
     job: PrintJob, render: Callable[[PrintMark], bytes], filename: str, locale: str
 ) -> Response:
+    """Record the signed-in staff member's print of ``job`` and answer with its PDF."""
     config = current_runtime().config
     body, _ledger = record_print(
         db.session(),
@@ -81,7 +82,7 @@ def daily() -> ResponseReturnValue:
     def render(mark: PrintMark) -> bytes:
         return booking_printing.daily_pdf(config, g.tenant, listed, locale, mark)
 
-    return _print(job, render, f"daily-{day:%Y%m%d}.pdf", locale)
+    return print_pdf(job, render, f"daily-{day:%Y%m%d}.pdf", locale)
 
 
 @bp.post("/permits/<int:booking_id>")
@@ -101,7 +102,7 @@ def permit(booking_id: int) -> ResponseReturnValue:
     def render(mark: PrintMark) -> bytes:
         return booking_printing.permit_pdf(config, g.tenant, booking, mark)
 
-    return _print(job, render, f"permit-{booking.number}.pdf", "ja")
+    return print_pdf(job, render, f"permit-{booking.number}.pdf", "ja")
 
 
 @bp.post("/groups/<int:group_id>")
@@ -128,4 +129,4 @@ def group_sheet(group_id: int) -> ResponseReturnValue:
         )
         return render_pdf(html)
 
-    return _print(job, render, f"group-{group.id}.pdf", locale)
+    return print_pdf(job, render, f"group-{group.id}.pdf", locale)
