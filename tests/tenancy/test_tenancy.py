@@ -15,6 +15,7 @@ from shisetsu.tenancy.binding import (
     UnknownTenant,
     bind_tenant,
     bound_tenant_for,
+    clear_registry_cache,
     find_tenant,
     tenant_session,
 )
@@ -56,6 +57,26 @@ def test_unknown_or_invalid_slug_is_not_a_tenant(any_app: Flask) -> None:
     for slug in ("nope", "Regasu", "api", "x"):
         with pytest.raises(UnknownTenant), tenant_session(any_app, slug):
             pass
+
+
+def test_a_tenant_that_is_not_active_is_not_served(any_app: Flask) -> None:
+    from shisetsu.tenancy.models import Tenant
+
+    assert any_app.test_client().get("/genkikan/").status_code == 200
+    with any_app.app_context():
+        db.session.execute(
+            sa.update(Tenant).where(Tenant.slug == "genkikan").values(status="suspended")
+        )
+        db.session.commit()
+        # The registry is cached for TENANT_CACHE_SECONDS (5): still served until it lapses.
+        assert find_tenant("genkikan") is not None
+        clear_registry_cache(any_app)
+        assert find_tenant("genkikan") is None
+        assert find_tenant("regasu") is not None
+        db.session.remove()
+    assert any_app.test_client().get("/genkikan/").status_code == 404
+    with pytest.raises(UnknownTenant, match="genkikan"), tenant_session(any_app, "genkikan"):
+        pass
 
 
 # --- SQLite: one file per tenant ------------------------------------------------------
