@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import zlib
 
 from flask import Flask
 
 from tests.fixtures.auth import sign_in_as
-from tests.support.booking import book, member, open_day, pdf_text_chars, slot
+from tests.support.booking import book, member, open_day, pdf_blobs, pdf_text_chars, slot
 
 
 def _permit(app: Flask, lang: str) -> bytes:
@@ -26,14 +25,8 @@ def _permit(app: Flask, lang: str) -> bytes:
 
 def _titles(pdf: bytes) -> set[str]:
     """The document title and bookmark titles WeasyPrint writes (``<title>``, ``<h1>``)."""
-    blobs = [pdf]
-    for match in re.finditer(rb"stream\r?\n", pdf):
-        try:
-            blobs.append(zlib.decompressobj().decompress(pdf[match.end() : match.end() + 500_000]))
-        except zlib.error:
-            continue
     titles = set()
-    for blob in blobs:
+    for blob in pdf_blobs(pdf):
         for raw in re.findall(rb"/Title\s*(\((?:[^()\\]|\\.)*\)|<[0-9a-fA-F]+>)", blob):
             if raw.startswith(b"<"):
                 titles.add(bytes.fromhex(raw[1:-1].decode()).decode("utf-16"))

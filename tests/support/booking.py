@@ -227,15 +227,20 @@ def pdf_text_chars(pdf: bytes) -> set[str]:
     return chars
 
 
-def pdf_fonts(pdf: bytes) -> set[str]:
-    """Names of the fonts embedded in a PDF (object streams decompressed)."""
+def pdf_blobs(pdf: bytes) -> list[bytes]:
+    """The PDF itself and each of its streams decompressed (where it inflates)."""
     blobs = [pdf]
     for match in re.finditer(rb"stream\r?\n", pdf):
         try:
             blobs.append(zlib.decompressobj().decompress(pdf[match.end() : match.end() + 500_000]))
         except zlib.error:
             continue
+    return blobs
+
+
+def pdf_fonts(pdf: bytes) -> set[str]:
+    """Names of the fonts embedded in a PDF (object streams decompressed)."""
     names = set()
-    for blob in blobs:
+    for blob in pdf_blobs(pdf):
         names.update(n.decode() for n in re.findall(rb"/FontName\s*/([^\s/<>\[\]]+)", blob))
     return names
